@@ -1,0 +1,58 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isLatchkeyError } from '../common/errors.js';
+import { VERSION } from '../common/version.js';
+import { registerAdmin } from './commands/admin.js';
+import { registerApp } from './commands/app.js';
+import { registerIdentn } from './commands/identn.js';
+import { registerServe } from './commands/serve.js';
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`latchkey: ${message}\n`);
+  process.exit(exitCode);
+}
+
+/** Adds --data-dir and --config to every command that does something. */
+function addCommonOptions(command: Command): void {
+  for (const sub of command.commands) {
+    if (sub.commands.length > 0) {
+      addCommonOptions(sub);
+      continue;
+    }
+    sub.addOption(new Option('--data-dir <dir>', 'data directory (default: LATCHKEY_DATA_DIR or the per-user folder)'));
+    sub.addOption(
+      new Option('--config <file>', 'YAML config file (default: LATCHKEY_CONFIG or <data-dir>/config.yaml)'),
+    );
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('latchkey')
+    .description('A local auth gateway for the web tools on your workstation.')
+    .version(VERSION)
+    .showSuggestionAfterError(true);
+  registerServe(program);
+  registerIdentn(program);
+  registerApp(program);
+  registerAdmin(program);
+  addCommonOptions(program);
+  const quiet = (c: Command) => {
+    c.exitOverride();
+    c.configureOutput({ outputError: () => undefined });
+    c.commands.forEach(quiet);
+  };
+  quiet(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) process.exit(0); // --help, --version
+      fail(`${error.message.replace(/^error: /, '')} (see latchkey --help)`, 2);
+    }
+    if (isLatchkeyError(error)) fail(error.message, error.code === 'BAD_ARGUMENT' ? 2 : 1);
+    fail(`unexpected error: ${(error as Error).stack ?? String(error)}`, 70);
+  }
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+export const RESERVED_SLUGS = ['latchkey'] as const;
+export const HEADER_PRESETS = ['generic', 'grafana', 'remote', 'none'] as const;
+export type HeaderPreset = (typeof HEADER_PRESETS)[number];
+export const ROLES = ['Admin', 'ReadOnly'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** One DNS label, lower-case, so `<slug>.localhost` is a valid host name. */
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+const slug = z
+  .string()
+  .regex(SLUG_PATTERN, 'must be one DNS label: a-z, 0-9 and inner dashes, at most 63 characters')
+  .refine((s) => !(RESERVED_SLUGS as readonly string[]).includes(s), 'is reserved for the console');
+
+const upstream = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute http:// or https:// URL' });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: 'must use http:// or https://' });
+  }
+  if (url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
+  }
+  if (url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry a query or fragment' });
+  }
+});
+
+/** A path an app serves without identity: absolute, already normalized, no query. */
+const publicPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/, 'must be an absolute path without query or fragment')
+  .refine(
+    (p) => !p.split('/').some((seg) => seg === '.' || seg === '..') && !p.includes('//'),
+    'must be normalized (no ".", ".." or "//" segments)',
+  );
+
+const origin = z.string().superRefine((value, ctx) => {
+  try {
+    const url = new URL(value);
+    if (url.origin !== value || url.origin === 'null') throw new Error('not an origin');
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an origin such as http://localhost:5173' });
+  }
+});
+
+export const appInputSchema = z.strictObject({
+  slug,
+  name: z.string().trim().min(1).max(80).optional(),
+  upstream,
+  allowRoles: z.array(z.enum(ROLES)).default([]),
+  allowUsers: z.array(z.string().regex(USERNAME_PATTERN, 'is not a valid username')).default([]),
+  publicPaths: z.array(publicPath).default([]),
+  headers: z.enum(HEADER_PRESETS).default('generic'),
+  preserveHost: z.boolean().default(true),
+  allowedOrigins: z.array(origin).default([]),
+  healthPath: publicPath.optional(),
+});
+
+export type AppInput = z.input<typeof appInputSchema>;
+
+export interface App {
+  slug: string;
+  name: string;
+  upstream: string;
+  allowRoles: Role[];
+  allowUsers: string[];
+  publicPaths: string[];
+  headers: HeaderPreset;
+  preserveHost: boolean;
+  allowedOrigins: string[];
+  healthPath: string | null;
+  /** `file` apps come from the config file and cannot be changed from the CLI or console. */
+  source: 'stored' | 'file';
+}
+
+/** Turns zod's issues into one line that names the offending field. */
+export function describeIssues(error: z.ZodError, subject = 'value'): string {
+  return error.issues
+    .map((issue) => {
+      const where = [subject === 'value' && issue.path.length > 0 ? [] : [subject], ...issue.path].flat().join('.');
+      return `${where} ${issue.message}`;
+    })
+    .join('; ');
+}

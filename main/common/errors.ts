@@ -1,0 +1,61 @@
+/**
+ * Stable error codes. Scripts, the console and tests match on these, never on messages,
+ * so a code once shipped keeps its meaning.
+ */
+export const ERROR_CODES = [
+  'BAD_ARGUMENT',
+  'CONFIG_UNKNOWN_KEY',
+  'CONFIG_INVALID_VALUE',
+  'CONFIG_UNREADABLE',
+  'IDENTN_INVALID_STATE',
+  'IDENTN_PINNED',
+  'ADMIN_PASSWORD_NOT_CHOSEN',
+  'ADMIN_MISSING',
+  'DB_FROM_FUTURE',
+  'DB_UNAVAILABLE',
+  'DATA_DIR_UNUSABLE',
+  'BIND_NOT_LOOPBACK',
+  'PORT_IN_USE',
+  'APP_INVALID',
+  'APP_EXISTS',
+  'APP_NOT_FOUND',
+  'APP_PINNED',
+  // Refusals the gateway answers over HTTP.
+  'BAD_REQUEST',
+  'HOST_MISSING',
+  'HOST_DUPLICATE',
+  'HOST_NOT_SERVED',
+  'ORIGIN_REFUSED',
+  'CROSS_SITE_SUBRESOURCE',
+  'PEER_NOT_OWNER',
+  'NOT_LOOPBACK',
+  'APP_UNKNOWN',
+  'RESERVED_PATH',
+  'NOT_FOUND',
+  'NOT_SIGNED_IN',
+  'BODY_TOO_LARGE',
+  'UPGRADE_REFUSED',
+  'UPSTREAM_DOWN',
+  'UPSTREAM_TIMEOUT',
+  'GATEWAY_UNAVAILABLE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class LatchkeyError extends Error {
+  override readonly name = 'LatchkeyError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export function isLatchkeyError(value: unknown, code?: ErrorCode): value is LatchkeyError {
+  return value instanceof LatchkeyError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,5 @@
+import type { Migration } from '../migration.js';
+import { migration as m0001 } from './0001-settings-users-apps.js';
+
+/** Every migration, oldest first. Append only: a shipped migration never changes. */
+export const MIGRATIONS: readonly Migration[] = [m0001];

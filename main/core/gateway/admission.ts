@@ -1,0 +1,101 @@
+import type { IncomingMessage } from 'node:http';
+import type { App } from '../../common/apps.js';
+import type { Logger } from '../log.js';
+import type { LiveState, Snapshot } from '../state.js';
+import { checkBrowserRequest, type Refusal } from './fetch-metadata.js';
+import { countHeader } from './headers.js';
+import { classifyHost, originOf, type HostTarget } from './hosts.js';
+import { canTellPeerUser, isOwnUser } from './peer-user.js';
+
+export interface AdmissionDeps {
+  state: LiveState;
+  port(): number;
+  baseNames: ReadonlySet<string>;
+  /** False when bound to a non-loopback address: impersonation is then refused. */
+  loopbackOnly: boolean;
+  ownUid: number | undefined;
+  log: Logger;
+}
+
+export interface Admitted {
+  target: HostTarget;
+  snapshot: Snapshot;
+  /** The app for an app host, when the slug is known. */
+  app: App | undefined;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The checks every request and every upgrade passes before routing, in order: framing,
+ * Host (DNS rebinding), the store (fail closed), the mode's bind and peer rules, and the
+ * browser rule of SPEC §7.
+ */
+export function admit(req: IncomingMessage, isUpgrade: boolean, deps: AdmissionDeps): Admitted | Refusal {
+  const url = req.url ?? '';
+  if (!url.startsWith('/')) {
+    return { status: 400, code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
+  }
+  const hosts = countHeader(req.rawHeaders, 'host');
+  if (hosts === 0) return { status: 400, code: 'HOST_MISSING', message: 'the request has no Host header' };
+  if (hosts > 1) return { status: 400, code: 'HOST_DUPLICATE', message: 'the request has more than one Host header' };
+  const port = deps.port();
+  const host = req.headers.host as string;
+  const target = classifyHost(host, port, deps.baseNames);
+  if (!target) {
+    deps.log.debug(`refused Host ${JSON.stringify(host)}`);
+    return { status: 421, code: 'HOST_NOT_SERVED', message: `this gateway does not serve the host ${host}` };
+  }
+
+  let snapshot: Snapshot;
+  try {
+    snapshot = deps.state.current();
+  } catch (error) {
+    deps.log.error(`cannot read settings: ${(error as Error).message}`);
+    return {
+      status: 503,
+      code: 'GATEWAY_UNAVAILABLE',
+      message: 'Latchkey cannot read its settings and serves nothing until it can',
+    };
+  }
+
+  if (snapshot.identn.impersonation.enabled) {
+    if (!deps.loopbackOnly) {
+      return {
+        status: 503,
+        code: 'NOT_LOOPBACK',
+        message: 'impersonation mode is refused while listening beyond loopback',
+      };
+    }
+    if (canTellPeerUser && deps.ownUid !== undefined && !isOwnUser(req.socket, deps.ownUid)) {
+      return {
+        status: 403,
+        code: 'PEER_NOT_OWNER',
+        message: 'impersonation mode serves only the OS user who runs Latchkey',
+      };
+    }
+  }
+
+  const app = target.kind === 'app' ? snapshot.apps.get(target.slug) : undefined;
+  const refusal = checkBrowserRequest(
+    req.method ?? 'GET',
+    isUpgrade,
+    {
+      origin: header(req, 'origin'),
+      site: header(req, 'sec-fetch-site'),
+      mode: header(req, 'sec-fetch-mode'),
+      dest: header(req, 'sec-fetch-dest'),
+    },
+    originOf(target, port),
+    app?.allowedOrigins ?? [],
+  );
+  if (refusal) return refusal;
+  return { target, snapshot, app };
+}
+
+export function isRefusal(value: Admitted | Refusal): value is Refusal {
+  return 'status' in value;
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { App } from '../../common/apps.js';
+
+const STYLE = `
+:root{color-scheme:light dark;--fg:#1c2430;--muted:#5b6675;--bg:#f7f8fa;--card:#fff;--line:#dde2e8;--accent:#2f6fdf}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e9ee;--muted:#9aa4b2;--bg:#14181e;--card:#1c222a;--line:#2c343f;--accent:#7aa7ff}}
+*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
+main{max-width:44rem;margin:8vh auto;padding:0 1.5rem}
+.brand{font-weight:600;letter-spacing:.02em;color:var(--muted);font-size:.85rem;text-transform:uppercase}
+h1{font-size:1.6rem;margin:.3rem 0 .8rem}p{margin:.4rem 0;color:var(--muted)}code{font:13px ui-monospace,monospace;background:var(--card);border:1px solid var(--line);border-radius:4px;padding:.05rem .3rem;color:var(--fg)}
+ul{list-style:none;padding:0;margin:1.2rem 0;display:grid;gap:.5rem}
+li a{display:flex;justify-content:space-between;gap:1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg);text-decoration:none}
+li a:hover,li a:focus-visible{border-color:var(--accent);outline:none}li small{color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.empty{padding:1rem;border:1px dashed var(--line);border-radius:8px}
+`;
+
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
+/** No script at all; the one inline style is allowed by its hash. */
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)} · Latchkey</title><style>${STYLE}</style></head>
+<body><main><div class="brand">Latchkey</div>${body}</main></body></html>
+`;
+}
+
+export function appUrl(slug: string, port: number): string {
+  return `http://${slug}.localhost:${port}/`;
+}
+
+function appList(apps: readonly App[], port: number): string {
+  if (apps.length === 0) {
+    return `<p class="empty">No apps yet. Add one with <code>latchkey app add --slug grafana --upstream http://127.0.0.1:3000</code>.</p>`;
+  }
+  const items = apps
+    .map(
+      (a) =>
+        `<li><a href="${escapeHtml(appUrl(a.slug, port))}"><span>${escapeHtml(a.name)}</span>` +
+        `<small>${escapeHtml(`${a.slug}.localhost:${port}`)}</small></a></li>`,
+    )
+    .join('');
+  return `<ul>${items}</ul>`;
+}
+
+export function appsPage(apps: readonly App[], port: number): string {
+  return page('Apps', `<h1>Your apps</h1>${appList(apps, port)}`);
+}
+
+export function unknownAppPage(host: string, apps: readonly App[], port: number): string {
+  return page(
+    'No such app',
+    `<h1>No app at ${escapeHtml(host)}</h1><p>Latchkey serves these apps on this port:</p>${appList(apps, port)}`,
+  );
+}
+
+export function upstreamDownPage(app: App, detail: string): string {
+  return page(
+    `${app.name} is not answering`,
+    `<h1>${escapeHtml(app.name)} is not answering</h1>` +
+      `<p>Latchkey could not reach <code>${escapeHtml(app.upstream)}</code>: ${escapeHtml(detail)}.</p>` +
+      `<p>Start the app, or check its address with <code>latchkey app list</code>, then reload this page.</p>`,
+  );
+}
+
+export function refusalPage(status: number, message: string): string {
+  const title = status === 404 ? 'Not found' : status >= 500 ? 'Latchkey cannot serve this' : 'Request refused';
+  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}.</p>`);
+}

@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { App } from '../../common/apps.js';
+import { BodyTooLargeError, limitBody } from './body-limit.js';
+import { forwardableResponseHeaders } from './headers.js';
+import { upstreamDownPage } from './pages.js';
+import { sendError } from './respond.js';
+import type { UpstreamPools, UpstreamTarget } from './upstreams.js';
+
+export interface ProxyContext {
+  app: App;
+  target: UpstreamTarget;
+  /** The request headers to send, flat [name, value, …], identity already added. */
+  headers: string[];
+  pools: UpstreamPools;
+  maxBodyBytes: number;
+  cookiePrefix: string;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Why an upstream failed, in words a person can act on. */
+function describeFailure(error: unknown): { status: number; detail: string } {
+  const code = (error as { code?: string }).code ?? '';
+  const cause = (error as { cause?: { code?: string } }).cause?.code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return { status: 504, detail: 'it did not answer in time' };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, detail: 'it did not accept a connection in time' };
+  if (code === 'ECONNREFUSED' || cause === 'ECONNREFUSED') return { status: 502, detail: 'the connection was refused' };
+  if (code === 'ENOTFOUND' || cause === 'ENOTFOUND') return { status: 502, detail: 'its host name does not resolve' };
+  return { status: 502, detail: 'the connection failed' };
+}
+
+/**
+ * Streams one request to the app's upstream and its response back, in both directions
+ * without holding a whole body in memory.
+ */
+export function proxyHttp(req: IncomingMessage, res: ServerResponse, ctx: ProxyContext): void {
+  const { app, target, headers, pools, maxBodyBytes, cookiePrefix } = ctx;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes) {
+    sendError(req, res, 413, 'BODY_TOO_LARGE', `the request body is larger than ${maxBodyBytes} bytes`);
+    return;
+  }
+  let body: NodeJS.ReadableStream | undefined;
+  if (hasBody(req)) {
+    body = pipeline(req, limitBody(maxBodyBytes), () => undefined);
+  }
+
+  pools.get(target.origin).stream(
+    {
+      path: target.basePath + (req.url as string),
+      method: req.method as string,
+      headers,
+      body: body as never,
+    },
+    ({ statusCode, headers: upstreamHeaders }) => {
+      res.writeHead(statusCode, forwardableResponseHeaders(upstreamHeaders, cookiePrefix));
+      return res;
+    },
+    (error) => {
+      if (!error) return;
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof BodyTooLargeError || (error as { cause?: unknown }).cause instanceof BodyTooLargeError) {
+        sendError(req, res, 413, 'BODY_TOO_LARGE', error.message);
+        return;
+      }
+      if (req.destroyed) return;
+      const { status, detail } = describeFailure(error);
+      const message = `${app.name} (${app.upstream}) is not answering: ${detail}`;
+      sendError(
+        req,
+        res,
+        status,
+        status === 504 ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_DOWN',
+        message,
+        upstreamDownPage(app, detail),
+      );
+    },
+  );
+}

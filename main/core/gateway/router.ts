@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { App } from '../../common/apps.js';
+import type { GlobalConfigResponse } from '../../common/identn.js';
+import type { Snapshot } from '../state.js';
+import { admit, isRefusal, type AdmissionDeps } from './admission.js';
+import { forwardableHeaders } from './headers.js';
+import { identityHeaders, type Identity } from './identity-headers.js';
+import { appsPage, unknownAppPage } from './pages.js';
+import { proxyHttp } from './proxy-http.js';
+import { proxyWebSocket } from './proxy-ws.js';
+import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
+import { targetOf, type UpstreamPools } from './upstreams.js';
+
+/** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
+export const COOKIE_PREFIX = 'latchkey_';
+const RESERVED_APP_PATH = '/.latchkey/';
+const GLOBAL_CONFIG_PATH = '/api/v1/global/config';
+
+export interface RouterDeps extends AdmissionDeps {
+  pools: UpstreamPools;
+  maxBodyBytes: number;
+  version: string;
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+export function globalConfig(snapshot: Snapshot, version: string): GlobalConfigResponse {
+  const { impersonation, tokenizer, apikey } = snapshot.identn;
+  return { data: { identN: { impersonation, tokenizer, apikey }, version } };
+}
+
+/** Who the request is, by the identN chain; undefined when nobody is signed in. */
+function identify(snapshot: Snapshot): Identity | undefined {
+  if (snapshot.identn.impersonation.enabled) {
+    const { username, email, role } = snapshot.root;
+    return { username, email, role };
+  }
+  return undefined;
+}
+
+function upstreamHeaders(req: IncomingMessage, app: App, identity: Identity): string[] {
+  const host = req.headers.host as string;
+  const headers = forwardableHeaders(req.rawHeaders, COOKIE_PREFIX);
+  headers.push(
+    'host',
+    app.preserveHost ? host : targetOf(app).host,
+    'x-forwarded-for',
+    req.socket.remoteAddress ?? '',
+    'x-forwarded-host',
+    host,
+    'x-forwarded-proto',
+    'http',
+    ...identityHeaders(identity, app.headers),
+  );
+  return headers;
+}
+
+export function createRouter(deps: RouterDeps) {
+  const notSignedIn = 'this gateway needs a sign-in and the request carries none';
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const admitted = admit(req, false, deps);
+    if (isRefusal(admitted)) {
+      sendError(req, res, admitted.status, admitted.code, admitted.message);
+      return;
+    }
+    const { target, snapshot, app } = admitted;
+    const path = pathOf(req.url as string);
+    const method = req.method as string;
+
+    if (target.kind !== 'app') {
+      if (path === GLOBAL_CONFIG_PATH && (method === 'GET' || method === 'HEAD')) {
+        sendJson(res, 200, globalConfig(snapshot, deps.version));
+      } else if (target.kind === 'root' && method === 'GET' && wantsHtml(req)) {
+        res.writeHead(303, { location: `http://latchkey.localhost:${deps.port()}/`, 'cache-control': 'no-store' });
+        res.end();
+      } else if (target.kind === 'console' && path === '/' && (method === 'GET' || method === 'HEAD')) {
+        sendHtml(res, 200, appsPage(snapshot.appList, deps.port()));
+      } else {
+        sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
+      }
+      return;
+    }
+
+    if (!app) {
+      const html = unknownAppPage(req.headers.host as string, snapshot.appList, deps.port());
+      sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${target.slug}"`, html);
+      return;
+    }
+    if (path.startsWith(RESERVED_APP_PATH)) {
+      sendError(req, res, 404, 'RESERVED_PATH', `${RESERVED_APP_PATH} is reserved for Latchkey`);
+      return;
+    }
+    const identity = identify(snapshot);
+    if (!identity) {
+      sendError(req, res, 401, 'NOT_SIGNED_IN', notSignedIn);
+      return;
+    }
+    proxyHttp(req, res, {
+      app,
+      target: targetOf(app),
+      headers: upstreamHeaders(req, app, identity),
+      pools: deps.pools,
+      maxBodyBytes: deps.maxBodyBytes,
+      cookiePrefix: COOKIE_PREFIX,
+    });
+  }
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, reason: string, code: Parameters<typeof rawError>[2], message: string) =>
+      socket.end(rawError(status, reason, code, message));
+
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      refuse(400, 'Bad Request', 'UPGRADE_REFUSED', 'only WebSocket upgrades are served');
+      return;
+    }
+    const admitted = admit(req, true, deps);
+    if (isRefusal(admitted)) {
+      const reason =
+        admitted.status === 400 ? 'Bad Request' : admitted.status === 421 ? 'Misdirected Request' : 'Forbidden';
+      refuse(admitted.status, reason, admitted.code, admitted.message);
+      return;
+    }
+    const { app, snapshot } = admitted;
+    if (!app) {
+      refuse(404, 'Not Found', 'APP_UNKNOWN', 'no app serves WebSockets at this host');
+      return;
+    }
+    if (pathOf(req.url as string).startsWith(RESERVED_APP_PATH)) {
+      refuse(404, 'Not Found', 'RESERVED_PATH', `${RESERVED_APP_PATH} is reserved for Latchkey`);
+      return;
+    }
+    const identity = identify(snapshot);
+    if (!identity) {
+      refuse(401, 'Unauthorized', 'NOT_SIGNED_IN', notSignedIn);
+      return;
+    }
+    proxyWebSocket(req, socket, head, targetOf(app), upstreamHeaders(req, app, identity), COOKIE_PREFIX);
+  }
+
+  return { onRequest, onUpgrade };
+}

@@ -1,0 +1,121 @@
+import { LatchkeyError } from '../common/errors.js';
+import { VERSION } from '../common/version.js';
+import { systemClock, type Clock } from './clock.js';
+import { loadConfig, type Config } from './config/config.js';
+import { baseNames } from './gateway/hosts.js';
+import { createRouter } from './gateway/router.js';
+import { DEFAULT_HOSTS, isLoopbackAddress, listen, type Listening } from './gateway/server.js';
+import { targetOf, UpstreamPools } from './gateway/upstreams.js';
+import { checkStartState } from './identn-service.js';
+import { silentLogger, type Logger } from './log.js';
+import { LiveState } from './state.js';
+import { openStore, type Store } from './store.js';
+
+export { resolveDataDir } from './data-dir.js';
+export type { Store } from './store.js';
+
+export interface CoreOptions {
+  dataDir: string;
+  /** `--config FILE`; else LATCHKEY_CONFIG, else `<data-dir>/config.yaml` if present. */
+  configFile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  log?: Logger;
+  /** `--port`, winning over LATCHKEY_PORT, the config file and the port used last time. */
+  port?: number | undefined;
+  /** `--host`, winning over LATCHKEY_HOST and the config file. */
+  host?: string | undefined;
+}
+
+export interface Core {
+  store: Store;
+  state: LiveState;
+  config: Config;
+  listen(): Promise<Listening>;
+  close(): Promise<void>;
+}
+
+const LAST_PORT_KEY = 'gateway.last-port';
+
+function bindHosts(host: string | undefined): readonly string[] {
+  if (host === undefined || host === 'localhost') return DEFAULT_HOSTS;
+  return [host.replace(/^\[|\]$/g, '')];
+}
+
+/**
+ * The one door into the core: the CLI's `serve` and the desktop shell both come through
+ * here, with the same store, settings and gateway.
+ */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? silentLogger;
+  const config = loadConfig({ file: options.configFile, dataDir: options.dataDir, env });
+  const store = await openStore({ dataDir: options.dataDir, config, clock });
+
+  let listening: Listening | undefined;
+  let pools: UpstreamPools | undefined;
+  try {
+    const identn = checkStartState(store);
+    const host = options.host ?? (config.pinned('host') ? config.get('host') : undefined);
+    const hosts = bindHosts(host);
+    const loopbackOnly = hosts.every(isLoopbackAddress);
+    if (!loopbackOnly && identn.impersonation.enabled) {
+      throw new LatchkeyError(
+        'BIND_NOT_LOOPBACK',
+        `${hosts.join(', ')} is not a loopback address; impersonation mode listens only on 127.0.0.1 and ::1`,
+      );
+    }
+    pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
+    const livePools = pools;
+    const state = new LiveState(store, (snapshot) =>
+      livePools.retain(new Set(snapshot.appList.map((a) => targetOf(a).origin))),
+    );
+
+    const core: Core = {
+      store,
+      state,
+      config,
+      async listen() {
+        if (listening) throw new Error('already listening');
+        const stored = store.settings.get(LAST_PORT_KEY);
+        const port =
+          options.port ??
+          (config.pinned('port') ? config.get('port') : typeof stored === 'number' ? stored : config.get('port'));
+        const router = createRouter({
+          state,
+          port: () => listening?.port ?? port,
+          baseNames: baseNames(config.get('gateway.allowed-hosts')),
+          loopbackOnly,
+          ownUid: process.getuid?.(),
+          log,
+          pools: livePools,
+          maxBodyBytes: config.get('gateway.max-body-size'),
+          version: VERSION,
+        });
+        listening = await listen({
+          hosts,
+          port,
+          timeouts: {
+            headersMs: config.get('gateway.headers-timeout'),
+            requestMs: config.get('gateway.request-timeout'),
+          },
+          onRequest: router.onRequest,
+          onUpgrade: router.onUpgrade,
+        });
+        if (stored !== listening.port) store.settings.setMany({ [LAST_PORT_KEY]: listening.port });
+        return listening;
+      },
+      async close() {
+        await listening?.close();
+        await livePools.close();
+        store.close();
+      },
+    };
+    return core;
+  } catch (error) {
+    await pools?.close();
+    store.close();
+    throw error;
+  }
+}

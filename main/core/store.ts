@@ -1,0 +1,65 @@
+import { LatchkeyError } from '../common/errors.js';
+import { AppService } from './apps.js';
+import { ensureRootAdmin } from './auth/root-admin.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import { dataFiles, ensureDataDir } from './data-dir.js';
+import { AppsRepo } from './db/apps-repo.js';
+import { openDatabase, type Db } from './db/open.js';
+import { SettingsRepo } from './db/settings-repo.js';
+import { UsersRepo } from './db/users-repo.js';
+
+/** Everything kept in the data directory, opened once per process. */
+export interface Store {
+  dataDir: string;
+  files: ReturnType<typeof dataFiles>;
+  db: Db;
+  config: Config;
+  clock: Clock;
+  settings: SettingsRepo;
+  users: UsersRepo;
+  apps: AppService;
+  close(): void;
+}
+
+export interface OpenStoreOptions {
+  dataDir: string;
+  config: Config;
+  clock: Clock;
+}
+
+/**
+ * Opens (and on first launch, creates) the data directory and its database. Any process
+ * may be the first: the CLI before `serve`, or the desktop app.
+ */
+export async function openStore({ dataDir, config, clock }: OpenStoreOptions): Promise<Store> {
+  ensureDataDir(dataDir);
+  const files = dataFiles(dataDir);
+  const db = openDatabase(files.database);
+  const settings = new SettingsRepo(db, clock);
+  const users = new UsersRepo(db, clock);
+  let apps: AppService;
+  try {
+    apps = new AppService(new AppsRepo(db, clock), config);
+    await ensureRootAdmin({ db, config, settings, users, passwordFile: files.initialAdminPassword });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return {
+    dataDir,
+    files,
+    db,
+    config,
+    clock,
+    settings,
+    users,
+    apps,
+    close: () => db.close(),
+  };
+}
+
+/** Fails closed: a store whose database cannot be read is an error, never an empty store. */
+export function unavailable(cause: unknown): LatchkeyError {
+  return new LatchkeyError('DB_UNAVAILABLE', 'the Latchkey database cannot be read', { cause });
+}
