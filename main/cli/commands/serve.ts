@@ -36,10 +36,14 @@ export function registerServe(program: Command): void {
       if (existsSync(core.store.files.initialAdminPassword)) {
         print(`initial admin password: ${core.store.files.initialAdminPassword}`);
       }
+      let stopping = false;
       const stop = () => {
+        // A second signal while closing means "now".
+        if (stopping) process.exit(130);
+        stopping = true;
         void core.close().then(() => process.exit(0));
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 }
