@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { chmodSync } from 'node:fs';
 import { LatchkeyError } from '../../common/errors.js';
 import type { Migration } from './migration.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -14,6 +15,8 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
   let db: Db;
   try {
     db = new Database(file);
+    // Password hashes live here: owner-only, like the directory around it.
+    if (process.platform !== 'win32') chmodSync(file, 0o600);
     db.pragma('busy_timeout = 5000');
     if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
       throw new Error('the database refused write-ahead logging');
