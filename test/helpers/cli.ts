@@ -31,6 +31,7 @@ export interface ServeProcess {
 /** Starts `latchkey serve` and resolves once it prints its listening line. */
 export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: cleanEnv(env), stdio: 'pipe' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines: string[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -39,10 +40,11 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
       child.kill('SIGKILL');
       reject(new Error(`serve did not start in time; stderr: ${stderr}`));
     }, 15_000);
-    child.on('exit', (code) => {
+    const onEarlyExit = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code}; stderr: ${stderr}`));
-    });
+    };
+    child.on('exit', onEarlyExit);
     let buffered = '';
     child.stdout.on('data', (c: Buffer) => {
       buffered += c.toString();
@@ -52,21 +54,18 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
       const listening = lines.map((l) => /^latchkey listening on http:\/\/localhost:(\d+)$/.exec(l)).find(Boolean);
       if (listening && lines.length >= 2) {
         clearTimeout(timer);
-        child.removeAllListeners('exit');
+        child.off('exit', onEarlyExit);
         resolve({
           child,
           port: Number(listening[1]),
           lines,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-              child.once('exit', () => {
-                clearTimeout(force);
-                done();
-              });
-              child.kill('SIGTERM');
-            }),
+          stop: async () => {
+            if (child.exitCode !== null || child.signalCode !== null) return;
+            const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+            child.kill('SIGTERM');
+            await exited;
+            clearTimeout(force);
+          },
         });
       }
     });

@@ -34,7 +34,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * Host (DNS rebinding), the store (fail closed), the mode's bind and peer rules, and the
  * browser rule of SPEC §7.
  */
-export function admit(req: IncomingMessage, isUpgrade: boolean, deps: AdmissionDeps): Admitted | Refusal {
+export function admit(
+  req: IncomingMessage,
+  isUpgrade: boolean,
+  deps: AdmissionDeps,
+): Admitted | Refusal | Promise<unknown> {
   const url = req.url ?? '';
   if (!url.startsWith('/')) {
     return { status: 400, code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
@@ -70,7 +74,10 @@ export function admit(req: IncomingMessage, isUpgrade: boolean, deps: AdmissionD
         message: 'impersonation mode is refused while listening beyond loopback',
       };
     }
-    if (canTellPeerUser && deps.ownUid !== undefined && !isOwnUser(req.socket, deps.ownUid)) {
+    const own = canTellPeerUser && deps.ownUid !== undefined ? isOwnUser(req.socket, deps.ownUid) : true;
+    // The first request of a connection waits for the OS to say who is on the other end.
+    if (own instanceof Promise) return own;
+    if (!own) {
       return {
         status: 403,
         code: 'PEER_NOT_OWNER',
@@ -98,4 +105,19 @@ export function admit(req: IncomingMessage, isUpgrade: boolean, deps: AdmissionD
 
 export function isRefusal(value: Admitted | Refusal): value is Refusal {
   return 'status' in value;
+}
+
+/** Runs `then` once admission has decided; a pending decision retries when it settles. */
+export function whenAdmitted(
+  req: IncomingMessage,
+  isUpgrade: boolean,
+  deps: AdmissionDeps,
+  then: (decision: Admitted | Refusal) => void,
+): void {
+  const decision = admit(req, isUpgrade, deps);
+  if (decision instanceof Promise) {
+    void decision.then(() => whenAdmitted(req, isUpgrade, deps, then));
+    return;
+  }
+  then(decision);
 }

@@ -65,6 +65,9 @@ export function stripGatewayCookies(cookieHeader: string, cookiePrefix: string):
     .trim();
 }
 
+/** Latchkey's own token schemes (SPEC §5); any other Authorization belongs to the app. */
+const LATCHKEY_AUTHORIZATION = /^\s*(?:bearer\s+latchkey-|latchkey\s)/i;
+
 /**
  * The client's headers as a flat [name, value, …] list fit to forward: hop-by-hop and
  * Connection-named headers, and every reserved name in every spelling, removed. The
@@ -79,6 +82,7 @@ export function forwardableHeaders(rawHeaders: readonly string[], cookiePrefix: 
     const normalized = normalizeHeaderName(name);
     if (HOP_BY_HOP.has(normalized) || isReservedHeader(normalized) || named?.has(normalized)) continue;
     let value = rawHeaders[i + 1] as string;
+    if (normalized === 'authorization' && LATCHKEY_AUTHORIZATION.test(value)) continue;
     if (normalized === 'cookie') {
       value = stripGatewayCookies(value, cookiePrefix);
       if (value === '') continue;
@@ -108,6 +112,18 @@ const RESPONSE_DROPPED = new Set([
 ]);
 
 /**
+ * Whether a Set-Cookie line would set a Latchkey cookie. The name is what precedes the
+ * first `=`; a nameless cookie (`=latchkey_7780=x`) is sent back by browsers as
+ * `latchkey_7780=x`, so nameless cookies are refused too.
+ */
+export function setsGatewayCookie(setCookie: string, cookiePrefix: string): boolean {
+  const pair = setCookie.split(';', 1)[0] ?? '';
+  const eq = pair.indexOf('=');
+  const name = (eq < 0 ? '' : pair.slice(0, eq)).trim().toLowerCase();
+  return name === '' || name.startsWith(cookiePrefix.toLowerCase());
+}
+
+/**
  * An upstream's response headers fit to send to the browser: no hop-by-hop or CORS
  * headers, and no Set-Cookie for a Latchkey cookie name.
  */
@@ -121,7 +137,7 @@ export function forwardableResponseHeaders(
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || RESPONSE_DROPPED.has(name) || droppedByConnection.has(name)) continue;
     if (name === 'set-cookie') {
-      const kept = (Array.isArray(value) ? value : [value]).filter((c) => !c.trimStart().startsWith(cookiePrefix));
+      const kept = (Array.isArray(value) ? value : [value]).filter((c) => !setsGatewayCookie(c, cookiePrefix));
       if (kept.length > 0) out[name] = kept;
       continue;
     }

@@ -9,7 +9,9 @@ import type { UpstreamPools, UpstreamTarget } from './upstreams.js';
 
 export interface ProxyContext {
   app: App;
-  target: UpstreamTarget;
+  /** The normalized path and query to ask the upstream for. */
+  target: string;
+  upstream: UpstreamTarget;
   /** The request headers to send, flat [name, value, …], identity already added. */
   headers: string[];
   pools: UpstreamPools;
@@ -38,7 +40,7 @@ function describeFailure(error: unknown): { status: number; detail: string } {
  * without holding a whole body in memory.
  */
 export function proxyHttp(req: IncomingMessage, res: ServerResponse, ctx: ProxyContext): void {
-  const { app, target, headers, pools, maxBodyBytes, cookiePrefix } = ctx;
+  const { app, target, upstream, headers, pools, maxBodyBytes, cookiePrefix } = ctx;
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBodyBytes) {
     sendError(req, res, 413, 'BODY_TOO_LARGE', `the request body is larger than ${maxBodyBytes} bytes`);
@@ -49,9 +51,9 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, ctx: ProxyC
     body = pipeline(req, limitBody(maxBodyBytes), () => undefined);
   }
 
-  pools.get(target.origin).stream(
+  pools.get(upstream.origin).stream(
     {
-      path: target.basePath + (req.url as string),
+      path: upstream.basePath + target,
       method: req.method as string,
       headers,
       body: body as never,

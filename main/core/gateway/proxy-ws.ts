@@ -1,6 +1,7 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { setsGatewayCookie } from './headers.js';
 import { rawError } from './respond.js';
 import type { UpstreamTarget } from './upstreams.js';
 
@@ -15,7 +16,7 @@ function dropCookies(rawHeaders: readonly string[], cookiePrefix: string): strin
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
-    if (name.toLowerCase() === 'set-cookie' && value.trimStart().startsWith(cookiePrefix)) continue;
+    if (name.toLowerCase() === 'set-cookie' && setsGatewayCookie(value, cookiePrefix)) continue;
     out.push(name, value);
   }
   return out;
@@ -26,15 +27,15 @@ function dropCookies(rawHeaders: readonly string[], cookiePrefix: string): strin
  * bytes both ways. The guards have already run: this only moves bytes.
  */
 export function proxyWebSocket(
-  req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
   target: UpstreamTarget,
+  path: string,
   headers: string[],
   cookiePrefix: string,
 ): void {
   const send = target.secure ? httpsRequest : httpRequest;
-  const upstreamReq = send(target.origin + target.basePath + (req.url as string), {
+  const upstreamReq = send(target.origin + target.basePath + path, {
     method: 'GET',
     headers: [...headers, 'connection', 'Upgrade', 'upgrade', 'websocket'] as unknown as Record<string, string>,
     agent: false,

@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { App } from '../../common/apps.js';
+import type { ErrorCode } from '../../common/errors.js';
 import type { GlobalConfigResponse } from '../../common/identn.js';
 import type { Snapshot } from '../state.js';
-import { admit, isRefusal, type AdmissionDeps } from './admission.js';
+import type { Refusal } from './fetch-metadata.js';
+import { isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
 import { forwardableHeaders } from './headers.js';
 import { identityHeaders, type Identity } from './identity-headers.js';
 import { appsPage, unknownAppPage } from './pages.js';
+import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
 import { proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
@@ -14,7 +17,6 @@ import { targetOf, type UpstreamPools } from './upstreams.js';
 
 /** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
 export const COOKIE_PREFIX = 'latchkey_';
-const RESERVED_APP_PATH = '/.latchkey/';
 const GLOBAL_CONFIG_PATH = '/api/v1/global/config';
 
 export interface RouterDeps extends AdmissionDeps {
@@ -59,11 +61,20 @@ function upstreamHeaders(req: IncomingMessage, app: App, identity: Identity): st
   return headers;
 }
 
+/** Refusals on an upgrade socket, where there is no ServerResponse to answer with. */
+function refuser(socket: Duplex) {
+  return (status: number, reason: string, code: ErrorCode, message: string) =>
+    socket.end(rawError(status, reason, code, message));
+}
+
 export function createRouter(deps: RouterDeps) {
   const notSignedIn = 'this gateway needs a sign-in and the request carries none';
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const admitted = admit(req, false, deps);
+    whenAdmitted(req, false, deps, (admitted) => route(req, res, admitted));
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse, admitted: Admitted | Refusal): void {
     if (isRefusal(admitted)) {
       sendError(req, res, admitted.status, admitted.code, admitted.message);
       return;
@@ -91,8 +102,9 @@ export function createRouter(deps: RouterDeps) {
       sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${target.slug}"`, html);
       return;
     }
-    if (path.startsWith(RESERVED_APP_PATH)) {
-      sendError(req, res, 404, 'RESERVED_PATH', `${RESERVED_APP_PATH} is reserved for Latchkey`);
+    const forwarded = normalizeTarget(req.url as string);
+    if (isReservedAppPath(forwarded.path)) {
+      sendError(req, res, 404, 'RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
       return;
     }
     const identity = identify(snapshot);
@@ -102,7 +114,8 @@ export function createRouter(deps: RouterDeps) {
     }
     proxyHttp(req, res, {
       app,
-      target: targetOf(app),
+      target: forwarded.path + forwarded.query,
+      upstream: targetOf(app),
       headers: upstreamHeaders(req, app, identity),
       pools: deps.pools,
       maxBodyBytes: deps.maxBodyBytes,
@@ -112,14 +125,17 @@ export function createRouter(deps: RouterDeps) {
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const refuse = (status: number, reason: string, code: Parameters<typeof rawError>[2], message: string) =>
-      socket.end(rawError(status, reason, code, message));
-
+    const refuse = refuser(socket);
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       refuse(400, 'Bad Request', 'UPGRADE_REFUSED', 'only WebSocket upgrades are served');
       return;
     }
-    const admitted = admit(req, true, deps);
+    socket.pause();
+    whenAdmitted(req, true, deps, (admitted) => routeUpgrade(req, socket, head, admitted));
+  }
+
+  function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, admitted: Admitted | Refusal): void {
+    const refuse = refuser(socket);
     if (isRefusal(admitted)) {
       const reason =
         admitted.status === 400 ? 'Bad Request' : admitted.status === 421 ? 'Misdirected Request' : 'Forbidden';
@@ -131,8 +147,9 @@ export function createRouter(deps: RouterDeps) {
       refuse(404, 'Not Found', 'APP_UNKNOWN', 'no app serves WebSockets at this host');
       return;
     }
-    if (pathOf(req.url as string).startsWith(RESERVED_APP_PATH)) {
-      refuse(404, 'Not Found', 'RESERVED_PATH', `${RESERVED_APP_PATH} is reserved for Latchkey`);
+    const forwarded = normalizeTarget(req.url as string);
+    if (isReservedAppPath(forwarded.path)) {
+      refuse(404, 'Not Found', 'RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
       return;
     }
     const identity = identify(snapshot);
@@ -140,7 +157,8 @@ export function createRouter(deps: RouterDeps) {
       refuse(401, 'Unauthorized', 'NOT_SIGNED_IN', notSignedIn);
       return;
     }
-    proxyWebSocket(req, socket, head, targetOf(app), upstreamHeaders(req, app, identity), COOKIE_PREFIX);
+    const headers = upstreamHeaders(req, app, identity);
+    proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
   }
 
   return { onRequest, onUpgrade };

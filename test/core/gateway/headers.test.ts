@@ -3,6 +3,7 @@ import {
   forwardableHeaders,
   forwardableResponseHeaders,
   normalizeHeaderName,
+  setsGatewayCookie,
   stripGatewayCookies,
 } from '../../../main/core/gateway/headers.js';
 import { identityHeaders } from '../../../main/core/gateway/identity-headers.js';
@@ -134,5 +135,32 @@ describe('identityHeaders', () => {
 
   it('refuses to assert a value that could split a header line', () => {
     expect(() => identityHeaders({ ...admin, username: 'a\r\nx-evil: 1' }, 'generic')).toThrow();
+  });
+});
+
+describe('setsGatewayCookie', () => {
+  it.each([
+    ['latchkey_7780=x; Path=/', true],
+    [' Latchkey_7780_state=x', true],
+    ['=latchkey_7780=fixated', true],
+    ['nameless', true],
+    ['theme=dark; Path=/', false],
+    ['mylatchkey_7780=x', false],
+  ])('%j → %s', (line, expected) => {
+    expect(setsGatewayCookie(line, 'latchkey_')).toBe(expected);
+  });
+});
+
+describe("Latchkey's Authorization schemes", () => {
+  it('are removed while an app bearer token passes', () => {
+    const raw = [
+      'Authorization',
+      'Bearer Latchkey-abc',
+      'authorization',
+      'Latchkey abc',
+      'Authorization',
+      'Bearer app',
+    ];
+    expect(forwardableHeaders(raw, 'latchkey_')).toEqual(['Authorization', 'Bearer app']);
   });
 });
