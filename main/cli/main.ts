@@ -3,6 +3,7 @@ import { isLatchkeyError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerApp } from './commands/app.js';
+import { registerAudit } from './commands/audit.js';
 import { registerIdentn } from './commands/identn.js';
 import { registerServe } from './commands/serve.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerIdentn(program);
   registerApp(program);
   registerAdmin(program);
+  registerAudit(program);
   addCommonOptions(program);
   const quiet = (c: Command) => {
     c.exitOverride();

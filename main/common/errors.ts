@@ -20,6 +20,19 @@ export const ERROR_CODES = [
   'APP_EXISTS',
   'APP_NOT_FOUND',
   'APP_PINNED',
+  'USER_INVALID',
+  'USER_EXISTS',
+  'USER_NOT_FOUND',
+  'PASSWORD_INVALID',
+  'LAST_ADMIN',
+  'LOGIN_FAILED',
+  'LOGIN_BANNED',
+  'LOGIN_BUSY',
+  'LOGIN_OFF',
+  'SESSION_REQUIRED',
+  'HANDOFF_INVALID',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'BAD_JSON',
   // Refusals the gateway answers over HTTP.
   'BAD_REQUEST',
   'HOST_MISSING',
@@ -45,10 +58,13 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export class LatchkeyError extends Error {
   override readonly name = 'LatchkeyError';
   readonly code: ErrorCode;
+  /** Seconds after which trying again may succeed (bans, a busy hasher). */
+  readonly retryAfter: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfter?: number }) {
     super(message, options);
     this.code = code;
+    this.retryAfter = options?.retryAfter;
   }
 
   toJSON(): { error: { code: ErrorCode; message: string } } {

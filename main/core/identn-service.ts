@@ -33,14 +33,17 @@ export function checkStartState(store: Store): IdentnState {
 }
 
 /** The change the console and `latchkey identn set` make, stored in one transaction. */
-export function setIdentn(store: Store, change: IdentnChange): IdentnState {
+export function setIdentn(store: Store, change: IdentnChange, actor: string): IdentnState {
   const next = applyIdentnChange(currentIdentn(store), change);
   assertNotPinned(store.config, next);
   if (!next.impersonation) assertAdminPasswordChosen(store, 'turning impersonation off turns logins on');
-  store.settings.setMany({
-    [identnKey('impersonation')]: next.impersonation,
-    [identnKey('tokenizer')]: next.tokenizer,
-    [identnKey('apikey')]: next.apikey,
-  });
+  store.db.transaction(() => {
+    store.settings.setMany({
+      [identnKey('impersonation')]: next.impersonation,
+      [identnKey('tokenizer')]: next.tokenizer,
+      [identnKey('apikey')]: next.apikey,
+    });
+    store.audit.record('identn.changed', actor, null, next);
+  })();
   return currentIdentn(store);
 }

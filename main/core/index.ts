@@ -1,5 +1,6 @@
 import { LatchkeyError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
+import { createAuth } from './auth/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config/config.js';
 import { baseNames } from './gateway/hosts.js';
@@ -13,6 +14,7 @@ import { openStore, type Store } from './store.js';
 
 export { resolveDataDir } from './data-dir.js';
 export type { Store } from './store.js';
+import type { AuthDeps } from './gateway/sign-in.js';
 
 export interface CoreOptions {
   dataDir: string;
@@ -29,6 +31,7 @@ export interface CoreOptions {
 
 export interface Core {
   store: Store;
+  auth: AuthDeps;
   state: LiveState;
   config: Config;
   listen(): Promise<Listening>;
@@ -66,6 +69,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         `${hosts.join(', ')} is not a loopback address; impersonation mode listens only on 127.0.0.1 and ::1`,
       );
     }
+    const auth = createAuth(store);
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
     const state = new LiveState(store, (snapshot) =>
@@ -74,6 +78,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
     const core: Core = {
       store,
+      auth,
       state,
       config,
       async listen() {
@@ -83,6 +88,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           options.port ??
           (config.pinned('port') ? config.get('port') : typeof stored === 'number' ? stored : config.get('port'));
         const router = createRouter({
+          auth,
           state,
           port: () => listening?.port ?? port,
           baseNames: baseNames(config.get('gateway.allowed-hosts')),

@@ -5,6 +5,9 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { dataFiles, ensureDataDir } from './data-dir.js';
 import { AppsRepo } from './db/apps-repo.js';
+import { AuditRepo } from './db/audit-repo.js';
+import { RegulationRepo } from './db/regulation-repo.js';
+import { SessionsRepo } from './db/sessions-repo.js';
 import { openDatabase, type Db } from './db/open.js';
 import { SettingsRepo } from './db/settings-repo.js';
 import { UsersRepo } from './db/users-repo.js';
@@ -18,6 +21,9 @@ export interface Store {
   clock: Clock;
   settings: SettingsRepo;
   users: UsersRepo;
+  sessions: SessionsRepo;
+  regulation: RegulationRepo;
+  audit: AuditRepo;
   apps: AppService;
   close(): void;
 }
@@ -54,6 +60,9 @@ export async function openStore({ dataDir, config, clock }: OpenStoreOptions): P
     clock,
     settings,
     users,
+    sessions: new SessionsRepo(db),
+    regulation: new RegulationRepo(db),
+    audit: new AuditRepo(db, clock),
     apps,
     close: () => db.close(),
   };

@@ -1,28 +1,167 @@
+import { ROLES, USERNAME_PATTERN, type Role } from '../common/apps.js';
 import { LatchkeyError } from '../common/errors.js';
-import { hashPassword, passwordProblem } from './auth/passwords.js';
+import { hashPassword, passwordProblem, verifyPassword } from './auth/passwords.js';
+import { liftBan } from './auth/regulation.js';
 import { findRootUser } from './auth/root-admin.js';
 import { removeFile } from './data-dir.js';
 import type { User } from './db/users-repo.js';
 import type { Store } from './store.js';
 
+/** Who made a change, for the audit log: a username, or `cli` for the command line. */
+export type Actor = string;
+
+const EMAIL = /^[^\s@<>"',;:\\()[\]]+@[A-Za-z0-9.-]+$/;
+
+/** Users as stored, minus what must never leave the core. */
+export interface UserView {
+  username: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  enabled: boolean;
+  createdAt: number;
+  lastLoginAt: number | null;
+  passwordChangedAt: number;
+}
+
+export function viewOf(user: User): UserView {
+  const { username, email, displayName, role, enabled, createdAt, lastLoginAt, passwordChangedAt } = user;
+  return { username, email, displayName, role, enabled, createdAt, lastLoginAt, passwordChangedAt };
+}
+
+function requireUser(store: Store, username: string): User {
+  const user = store.users.findByUsername(username.trim().toLowerCase());
+  if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${username}"`);
+  return user;
+}
+
+function assertPassword(password: string): void {
+  const problem = passwordProblem(password);
+  if (problem) throw new LatchkeyError('PASSWORD_INVALID', problem);
+}
+
+/** The last enabled Admin stays one: there is no way to lock everybody out. */
+function assertNotLastAdmin(store: Store, user: User, change: string): void {
+  if (user.role === 'Admin' && user.enabled && store.users.countEnabledAdmins() <= 1) {
+    throw new LatchkeyError('LAST_ADMIN', `"${user.username}" is the last enabled Admin and cannot be ${change}`);
+  }
+}
+
+/** The initial password file names a password nobody uses any more: remove it. */
+function forgetInitialPassword(store: Store, user: User): void {
+  if (findRootUser(store.settings, store.users)?.id === user.id) removeFile(store.files.initialAdminPassword);
+}
+
+export interface NewUserInput {
+  username: string;
+  password: string;
+  role?: string;
+  email?: string;
+  displayName?: string;
+}
+
+export async function createUser(store: Store, input: NewUserInput, actor: Actor): Promise<UserView> {
+  const username = input.username.trim().toLowerCase();
+  if (!USERNAME_PATTERN.test(username)) {
+    throw new LatchkeyError('USER_INVALID', 'username must be 1-64 of a-z, 0-9, ".", "_", "-", starting a-z or 0-9');
+  }
+  const role = (input.role ?? 'ReadOnly') as Role;
+  if (!ROLES.includes(role))
+    throw new LatchkeyError('USER_INVALID', `role must be Admin or ReadOnly, not "${input.role}"`);
+  const email = input.email ?? `${username}@localhost.localdomain`;
+  if (!EMAIL.test(email)) throw new LatchkeyError('USER_INVALID', `"${email}" is not an email address`);
+  const displayName = (input.displayName ?? username).trim().slice(0, 100) || username;
+  assertPassword(input.password);
+  if (store.users.findByUsername(username)) throw new LatchkeyError('USER_EXISTS', `user "${username}" already exists`);
+  const passwordHash = await hashPassword(input.password);
+  const user = store.db.transaction(() => {
+    if (store.users.findByUsername(username)) {
+      throw new LatchkeyError('USER_EXISTS', `user "${username}" already exists`);
+    }
+    const created = store.users.create({ username, email, displayName, role, passwordHash, passwordChosen: true });
+    store.audit.record('user.created', actor, username, { role });
+    return created;
+  })();
+  return viewOf(user);
+}
+
 /**
- * Sets a user's password as chosen by a person; works whether or not a gateway is
- * running, since that gateway sees the commit on its next request.
+ * Sets a password chosen by a person; works whether or not a gateway is running, since
+ * it sees the commit on its next request. Ends the user's sessions everywhere.
  */
 export async function resetPassword(
   store: Store,
   input: { username: string; password: string; enable?: boolean },
-): Promise<User> {
-  const user = store.users.findByUsername(input.username.toLowerCase());
-  if (!user) throw new LatchkeyError('BAD_ARGUMENT', `no user "${input.username}"`);
-  const problem = passwordProblem(input.password);
-  if (problem) throw new LatchkeyError('BAD_ARGUMENT', problem);
+  actor: Actor,
+): Promise<UserView> {
+  const user = requireUser(store, input.username);
+  assertPassword(input.password);
   const hash = await hashPassword(input.password);
   store.db.transaction(() => {
     store.users.setPassword(user.id, hash, true);
-    if (input.enable) store.users.setEnabled(user.id, true);
+    store.sessions.deleteForUser(user.id);
+    store.audit.record('password.reset', actor, user.username, { enabled: input.enable === true });
+    if (input.enable) {
+      store.users.setEnabled(user.id, true);
+      liftBan(store, user.username, actor);
+    }
   })();
-  // The generated password is no longer valid: leave no stale secret behind.
-  if (findRootUser(store.settings, store.users)?.id === user.id) removeFile(store.files.initialAdminPassword);
-  return store.users.findById(user.id) as User;
+  forgetInitialPassword(store, user);
+  return viewOf(requireUser(store, user.username));
+}
+
+/** A user changes their own password, proving they know the current one. */
+export async function changeOwnPassword(
+  store: Store,
+  user: User,
+  input: { currentPassword: string; newPassword: string },
+): Promise<void> {
+  assertPassword(input.newPassword);
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    throw new LatchkeyError('PASSWORD_INVALID', 'the current password is wrong');
+  }
+  const hash = await hashPassword(input.newPassword);
+  store.db.transaction(() => {
+    store.users.setPassword(user.id, hash, true);
+    store.sessions.deleteForUser(user.id);
+    store.audit.record('password.changed', user.username, user.username);
+  })();
+  forgetInitialPassword(store, user);
+}
+
+export function setRole(store: Store, username: string, role: Role, actor: Actor): UserView {
+  const user = requireUser(store, username);
+  if (user.role === role) return viewOf(user);
+  if (role !== 'Admin') assertNotLastAdmin(store, user, 'demoted');
+  store.db.transaction(() => {
+    store.users.setRole(user.id, role);
+    store.sessions.deleteForUser(user.id);
+    store.audit.record('user.updated', actor, user.username, { role });
+  })();
+  return viewOf(requireUser(store, username));
+}
+
+export function setEnabled(store: Store, username: string, enabled: boolean, actor: Actor): UserView {
+  const user = requireUser(store, username);
+  if (user.enabled === enabled) return viewOf(user);
+  if (!enabled) assertNotLastAdmin(store, user, 'disabled');
+  store.db.transaction(() => {
+    store.users.setEnabled(user.id, enabled);
+    if (!enabled) store.sessions.deleteForUser(user.id);
+    store.audit.record('user.updated', actor, user.username, { enabled });
+  })();
+  return viewOf(requireUser(store, username));
+}
+
+export function deleteUser(store: Store, username: string, actor: Actor): void {
+  const user = requireUser(store, username);
+  assertNotLastAdmin(store, user, 'deleted');
+  store.db.transaction(() => {
+    store.users.delete(user.id); // its sessions go with it (ON DELETE CASCADE)
+    store.audit.record('user.deleted', actor, user.username);
+  })();
+}
+
+export function listUsers(store: Store): UserView[] {
+  return store.users.list().map(viewOf);
 }

@@ -90,10 +90,10 @@ describe('turning logins on', () => {
 
   it('is refused from the CLI until a person chooses the password, then allowed', async () => {
     const store = await open();
-    expect(() => setIdentn(store, { impersonation: false })).toThrow(/never chosen/);
-    await resetPassword(store, { username: 'admin', password: 'a password I chose' });
+    expect(() => setIdentn(store, { impersonation: false }, 'test')).toThrow(/never chosen/);
+    await resetPassword(store, { username: 'admin', password: 'a password I chose' }, 'test');
     expect(existsSync(store.files.initialAdminPassword)).toBe(false);
-    const state = setIdentn(store, { impersonation: false });
+    const state = setIdentn(store, { impersonation: false }, 'test');
     expect(state.impersonation.enabled).toBe(false);
     expect(state.tokenizer).toMatchObject({ enabled: true, source: 'stored' });
     expect(checkStartState(store).tokenizer.enabled).toBe(true);

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import type { AppInput } from '../../main/common/apps.js';
+import type { Clock } from '../../main/core/clock.js';
 import { createCore, type Core } from '../../main/core/index.js';
 import { tempDataDir } from './data-dir.js';
 
@@ -37,13 +38,20 @@ export interface Response {
 
 export interface StartOptions {
   apps?: AppInput[];
+  clock?: Clock;
   env?: NodeJS.ProcessEnv;
   configFile?: string;
 }
 
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
   const data = tempDataDir();
-  const core = await createCore({ dataDir: data.dir, env: options.env ?? {}, port: 0, configFile: options.configFile });
+  const core = await createCore({
+    dataDir: data.dir,
+    env: options.env ?? {},
+    port: 0,
+    configFile: options.configFile,
+    clock: options.clock,
+  });
   for (const app of options.apps ?? []) core.store.apps.add(app);
   const { port } = await core.listen();
 

@@ -1,23 +1,84 @@
 import type { Command } from 'commander';
-import { resetPassword } from '../../core/users-service.js';
+import { liftBan } from '../../core/auth/regulation.js';
+import { createUser, listUsers, resetPassword } from '../../core/users-service.js';
 import { print, withStore, type CommonOptions } from '../context.js';
 
+const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+
 export function registerAdmin(program: Command): void {
-  const user = program
+  const admin = program
     .command('admin')
-    .description('administration that works on the data directory, gateway running or not')
-    .command('user')
-    .description('local users');
+    .description('administration that works on the data directory, gateway running or not');
+  const user = admin.command('user').description('local users');
   user
     .command('reset-password')
-    .description("set a user's password (the way back in when locked out)")
+    .description("set a user's password and end their sessions (the way back in when locked out)")
     .requiredOption('--username <name>', 'the user')
     .requiredOption('--password <password>', 'the new password, 8 to 1024 bytes')
-    .option('--enable', 'also re-enable the user')
+    .option('--enable', 'also re-enable the user and lift its sign-in ban')
     .action(async (o: CommonOptions & { username: string; password: string; enable?: boolean }) => {
       await withStore(o, async (store) => {
-        const updated = await resetPassword(store, o);
-        print(`password of ${updated.username} reset${o.enable ? '; user enabled' : ''}`);
+        const updated = await resetPassword(store, o, 'cli');
+        print(`password of ${updated.username} reset${o.enable ? '; user enabled, ban lifted' : ''}`);
+      });
+    });
+  user
+    .command('create')
+    .description('add a local user')
+    .requiredOption('--username <name>', 'lower-case: a-z, 0-9, ".", "_", "-"')
+    .requiredOption('--password <password>', '8 to 1024 bytes')
+    .option('--role <role>', 'Admin or ReadOnly', 'ReadOnly')
+    .option('--email <email>', 'email address (default: <username>@localhost.localdomain)')
+    .option('--name <name>', 'display name')
+    .action(
+      async (
+        o: CommonOptions & { username: string; password: string; role: string; email?: string; name?: string },
+      ) => {
+        await withStore(o, async (store) => {
+          const created = await createUser(
+            store,
+            { username: o.username, password: o.password, role: o.role, email: o.email, displayName: o.name },
+            'cli',
+          );
+          print(`created ${created.username} (${created.role})`);
+        });
+      },
+    );
+  user
+    .command('list')
+    .description('list local users')
+    .option('--json', 'print JSON')
+    .action(async (o: CommonOptions & { json?: boolean }) => {
+      await withStore(o, (store) => {
+        const users = listUsers(store);
+        if (o.json) return print(JSON.stringify(users, null, 2));
+        const width = Math.max(...users.map((u) => u.username.length));
+        for (const u of users) {
+          const state = u.enabled ? 'enabled ' : 'disabled';
+          print(`${u.username.padEnd(width)}  ${u.role.padEnd(8)}  ${state}  last sign-in ${when(u.lastLoginAt)}`);
+        }
+      });
+    });
+
+  const ban = admin.command('ban').description('sign-in bans after repeated failures');
+  ban
+    .command('list')
+    .description('list active bans')
+    .action(async (o: CommonOptions) => {
+      await withStore(o, (store) => {
+        const bans = store.regulation.activeBans(store.clock.now());
+        if (bans.length === 0) return print('no active bans');
+        for (const b of bans) print(`${b.username === '*' ? '* (every sign-in)' : b.username}  until ${when(b.until)}`);
+      });
+    });
+  ban
+    .command('lift')
+    .description('lift the ban on a username ("*" for the ban on every sign-in)')
+    .requiredOption('--username <name>', 'the banned username')
+    .action(async (o: CommonOptions & { username: string }) => {
+      await withStore(o, (store) => {
+        const name = o.username.trim().toLowerCase();
+        print(liftBan(store, name, 'cli') ? `lifted the ban on ${name}` : `${name} was not banned`);
       });
     });
 }

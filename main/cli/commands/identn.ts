@@ -28,11 +28,15 @@ export function registerIdentn(program: Command): void {
     .action(async (options: CommonOptions & { impersonation?: boolean; tokenizer?: boolean; apikey?: boolean }) => {
       await withStore(options, (store) => {
         show(
-          setIdentn(store, {
-            impersonation: options.impersonation,
-            tokenizer: options.tokenizer,
-            apikey: options.apikey,
-          }),
+          setIdentn(
+            store,
+            {
+              impersonation: options.impersonation,
+              tokenizer: options.tokenizer,
+              apikey: options.apikey,
+            },
+            'cli',
+          ),
         );
       });
     });

@@ -64,6 +64,12 @@ export const SETTINGS = {
   'auth.internal.admin.email': { schema: z.email(), default: 'admin@localhost.localdomain' },
   'session.idle-timeout': { schema: duration, default: 12 * 3_600_000 },
   'session.absolute-timeout': { schema: duration, default: 7 * 86_400_000 },
+  /** Authelia's regulation: max-retries failures within find-time ban a username for ban-time. */
+  'regulation.max-retries': { schema: z.coerce.number().int().min(1), default: 3 },
+  'regulation.find-time': { schema: duration, default: 2 * 60_000 },
+  'regulation.ban-time': { schema: duration, default: 5 * 60_000 },
+  /** Failures across all usernames within find-time that suspend every sign-in for ban-time. */
+  'regulation.global-max-retries': { schema: z.coerce.number().int().min(1), default: 30 },
   'gateway.allowed-hosts': { schema: hostNames, default: [] as string[] },
   'gateway.max-body-size': { schema: byteSize, default: 1024 ** 3 },
   'gateway.headers-timeout': { schema: duration, default: 20_000 },

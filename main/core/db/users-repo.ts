@@ -62,6 +62,12 @@ export class UsersRepo {
   private readonly insert;
   private readonly updatePassword;
   private readonly updateEnabled;
+  private readonly updateRole;
+  private readonly updateLastLogin;
+  private readonly updateHashOnly;
+  private readonly deleteRow;
+  private readonly selectAll;
+  private readonly enabledAdmins;
 
   constructor(
     db: Db,
@@ -81,6 +87,37 @@ export class UsersRepo {
       'UPDATE users SET password_hash = ?, password_chosen = ?, password_changed_at = ? WHERE id = ?',
     );
     this.updateEnabled = db.prepare<[0 | 1, number]>('UPDATE users SET enabled = ? WHERE id = ?');
+    this.updateRole = db.prepare<[Role, number]>('UPDATE users SET role = ? WHERE id = ?');
+    this.updateLastLogin = db.prepare<[number, number]>('UPDATE users SET last_login_at = ? WHERE id = ?');
+    this.updateHashOnly = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
+    this.deleteRow = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
+    this.selectAll = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username');
+    this.enabledAdmins = db.prepare(`SELECT count(*) FROM users WHERE role = 'Admin' AND enabled = 1`).pluck();
+  }
+
+  list(): User[] {
+    return this.selectAll.all().map(toUser);
+  }
+
+  countEnabledAdmins(): number {
+    return this.enabledAdmins.get() as number;
+  }
+
+  setRole(id: number, role: Role): void {
+    this.updateRole.run(role, id);
+  }
+
+  recordLogin(id: number): void {
+    this.updateLastLogin.run(this.clock.now(), id);
+  }
+
+  /** The same password under stronger parameters: not a password change. */
+  rehash(id: number, passwordHash: string): void {
+    this.updateHashOnly.run(passwordHash, id);
+  }
+
+  delete(id: number): boolean {
+    return this.deleteRow.run(id).changes > 0;
   }
 
   /** A password a person chose (`chosen`) or one Latchkey generated. */

@@ -12,6 +12,13 @@ ul{list-style:none;padding:0;margin:1.2rem 0;display:grid;gap:.5rem}
 li a{display:flex;justify-content:space-between;gap:1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg);text-decoration:none}
 li a:hover,li a:focus-visible{border-color:var(--accent);outline:none}li small{color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .empty{padding:1rem;border:1px dashed var(--line);border-radius:8px}
+form.card{display:grid;gap:.9rem;max-width:22rem;margin-top:1.2rem;padding:1.4rem;border:1px solid var(--line);border-radius:10px;background:var(--card)}
+label{display:grid;gap:.3rem;font-weight:500}
+input{font:inherit;padding:.55rem .7rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+input:focus-visible,button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
+button{font:inherit;font-weight:600;padding:.6rem 1rem;border:0;border-radius:6px;background:var(--accent);color:#fff;cursor:pointer}
+.error{margin:0;padding:.6rem .8rem;border-radius:6px;background:#fdecea;color:#8a1c12}
+@media (prefers-color-scheme:dark){.error{background:#3b1f1d;color:#ffb4a9}}
 `;
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
@@ -72,4 +79,26 @@ export function upstreamDownPage(app: App, detail: string): string {
 export function refusalPage(status: number, message: string): string {
   const title = status === 404 ? 'Not found' : status >= 500 ? 'Latchkey cannot serve this' : 'Request refused';
   return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}.</p>`);
+}
+
+export function loginPage(returnTo: string, error?: string, username = ''): string {
+  const alert = error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '';
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1><p>Your tools on this machine are behind Latchkey.</p>
+<form class="card" method="post" action="/.latchkey/login">${alert}
+<input type="hidden" name="rd" value="${escapeHtml(returnTo)}">
+<label>Username<input name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${escapeHtml(username)}"${username ? '' : ' autofocus'}></label>
+<label>Password<input name="password" type="password" autocomplete="current-password" required${username ? ' autofocus' : ''}></label>
+<button type="submit">Sign in</button></form>`,
+  );
+}
+
+/** For an app's own sign-out link: a GET must not sign anyone out, so this asks first. */
+export function logoutPage(action: string): string {
+  return page(
+    'Sign out',
+    `<h1>Sign out?</h1><p>This signs you out of every app behind Latchkey.</p>
+<form class="card" method="post" action="${escapeHtml(action)}"><button type="submit">Sign out</button></form>`,
+  );
 }

@@ -14,20 +14,19 @@ import { proxyHttp } from './proxy-http.js';
 import { proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
 import { targetOf, type UpstreamPools } from './upstreams.js';
+import { appAuthRoute, changePasswordRoute, consoleAuthRoute, startHandoff, type HostContext } from './auth-routes.js';
+import { originOf, type HostTarget } from './hosts.js';
+import { isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
 
 /** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
 export const COOKIE_PREFIX = 'latchkey_';
 const GLOBAL_CONFIG_PATH = '/api/v1/global/config';
 
 export interface RouterDeps extends AdmissionDeps {
+  auth: AuthDeps;
   pools: UpstreamPools;
   maxBodyBytes: number;
   version: string;
-}
-
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
 }
 
 export function globalConfig(snapshot: Snapshot, version: string): GlobalConfigResponse {
@@ -36,12 +35,37 @@ export function globalConfig(snapshot: Snapshot, version: string): GlobalConfigR
 }
 
 /** Who the request is, by the identN chain; undefined when nobody is signed in. */
-function identify(snapshot: Snapshot): Identity | undefined {
+async function identify(
+  req: IncomingMessage,
+  snapshot: Snapshot,
+  auth: AuthDeps,
+  ctx: HostContext,
+): Promise<Identity | undefined> {
   if (snapshot.identn.impersonation.enabled) {
     const { username, email, role } = snapshot.root;
     return { username, email, role };
   }
+  if (snapshot.identn.tokenizer.enabled) {
+    const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
+    if (signedIn) {
+      const { username, email, role } = signedIn.user;
+      return { username, email, role };
+    }
+  }
   return undefined;
+}
+
+/** The console host that goes with a host: `latchkey.` on the same base name. */
+function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapshot: Snapshot): HostContext {
+  const base = target.kind === 'root' ? target.name : target.name.slice(target.name.indexOf('.') + 1);
+  const consoleName = /^[\d[]/.test(base) ? 'latchkey.localhost' : `latchkey.${base}`;
+  return {
+    port,
+    origin: originOf(target, port),
+    consoleOrigin: originOf({ kind: 'console', name: consoleName }, port),
+    baseNames: deps.baseNames,
+    tokenizerOn: snapshot.identn.tokenizer.enabled,
+  };
 }
 
 function upstreamHeaders(req: IncomingMessage, app: App, identity: Identity): string[] {
@@ -74,23 +98,38 @@ export function createRouter(deps: RouterDeps) {
     whenAdmitted(req, false, deps, (admitted) => route(req, res, admitted));
   }
 
+  /** Runs an async handler; an unexpected error is logged and answered, never thrown. */
+  function settle(req: IncomingMessage, res: ServerResponse, work: Promise<void>): void {
+    work.catch((error: unknown) => {
+      deps.log.error(`request ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
+      sendError(req, res, 500, 'GATEWAY_UNAVAILABLE', 'Latchkey failed to answer this request');
+    });
+  }
+
   function route(req: IncomingMessage, res: ServerResponse, admitted: Admitted | Refusal): void {
     if (isRefusal(admitted)) {
       sendError(req, res, admitted.status, admitted.code, admitted.message);
       return;
     }
     const { target, snapshot, app } = admitted;
-    const path = pathOf(req.url as string);
+    const port = deps.port();
+    const ctx = hostContext(target, port, deps, snapshot);
     const method = req.method as string;
 
     if (target.kind !== 'app') {
-      if (path === GLOBAL_CONFIG_PATH && (method === 'GET' || method === 'HEAD')) {
+      const path = normalizeTarget(req.url as string).path;
+      const read = method === 'GET' || method === 'HEAD';
+      if (path === GLOBAL_CONFIG_PATH && read) {
         sendJson(res, 200, globalConfig(snapshot, deps.version));
       } else if (target.kind === 'root' && method === 'GET' && wantsHtml(req)) {
-        res.writeHead(303, { location: `http://latchkey.localhost:${deps.port()}/`, 'cache-control': 'no-store' });
+        res.writeHead(303, { location: `${ctx.consoleOrigin}/`, 'cache-control': 'no-store' });
         res.end();
-      } else if (target.kind === 'console' && path === '/' && (method === 'GET' || method === 'HEAD')) {
-        sendHtml(res, 200, appsPage(snapshot.appList, deps.port()));
+      } else if (target.kind === 'console' && path.startsWith('/.latchkey/')) {
+        settle(req, res, consoleAuthRoute(req, res, path, deps.auth, ctx));
+      } else if (target.kind === 'console' && path === '/api/v1/account/password' && method === 'POST') {
+        settle(req, res, changePasswordRoute(req, res, deps.auth, ctx));
+      } else if (target.kind === 'console' && path === '/' && read) {
+        settle(req, res, consoleHome(req, res, snapshot, ctx));
       } else {
         sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
       }
@@ -98,29 +137,51 @@ export function createRouter(deps: RouterDeps) {
     }
 
     if (!app) {
-      const html = unknownAppPage(req.headers.host as string, snapshot.appList, deps.port());
+      const html = unknownAppPage(req.headers.host as string, snapshot.appList, port);
       sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${target.slug}"`, html);
       return;
     }
     const forwarded = normalizeTarget(req.url as string);
+    if (forwarded.path.startsWith('/.latchkey/')) {
+      settle(req, res, appAuthRoute(req, res, forwarded.path, deps.auth, ctx));
+      return;
+    }
     if (isReservedAppPath(forwarded.path)) {
       sendError(req, res, 404, 'RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
       return;
     }
-    const identity = identify(snapshot);
-    if (!identity) {
+    settle(
+      req,
+      res,
+      identify(req, snapshot, deps.auth, ctx).then((identity) => {
+        if (!identity) {
+          if (ctx.tokenizerOn && isNavigation(req)) startHandoff(req, res, ctx);
+          else sendError(req, res, 401, 'NOT_SIGNED_IN', notSignedIn);
+          return;
+        }
+        proxyHttp(req, res, {
+          app,
+          target: forwarded.path + forwarded.query,
+          upstream: targetOf(app),
+          headers: upstreamHeaders(req, app, identity),
+          pools: deps.pools,
+          maxBodyBytes: deps.maxBodyBytes,
+          cookiePrefix: COOKIE_PREFIX,
+        });
+      }),
+    );
+  }
+
+  /** The console host's home: the apps, for whoever may see them. */
+  async function consoleHome(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot, ctx: HostContext) {
+    if (await identify(req, snapshot, deps.auth, ctx)) {
+      sendHtml(res, 200, appsPage(snapshot.appList, ctx.port));
+    } else if (ctx.tokenizerOn && isNavigation(req)) {
+      res.writeHead(303, { location: '/.latchkey/login?rd=%2F', 'cache-control': 'no-store' });
+      res.end();
+    } else {
       sendError(req, res, 401, 'NOT_SIGNED_IN', notSignedIn);
-      return;
     }
-    proxyHttp(req, res, {
-      app,
-      target: forwarded.path + forwarded.query,
-      upstream: targetOf(app),
-      headers: upstreamHeaders(req, app, identity),
-      pools: deps.pools,
-      maxBodyBytes: deps.maxBodyBytes,
-      cookiePrefix: COOKIE_PREFIX,
-    });
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -152,13 +213,15 @@ export function createRouter(deps: RouterDeps) {
       refuse(404, 'Not Found', 'RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
       return;
     }
-    const identity = identify(snapshot);
-    if (!identity) {
-      refuse(401, 'Unauthorized', 'NOT_SIGNED_IN', notSignedIn);
-      return;
-    }
-    const headers = upstreamHeaders(req, app, identity);
-    proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+    const ctx = hostContext(admitted.target, deps.port(), deps, snapshot);
+    identify(req, snapshot, deps.auth, ctx).then(
+      (identity) => {
+        if (!identity) return refuse(401, 'Unauthorized', 'NOT_SIGNED_IN', notSignedIn);
+        const headers = upstreamHeaders(req, app, identity);
+        proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+      },
+      () => socket.destroy(),
+    );
   }
 
   return { onRequest, onUpgrade };

@@ -32,7 +32,7 @@ describe('openDatabase', () => {
     cleanups.unshift(() => db.close());
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['apps', 'settings', 'users']);
+    expect(tables).toEqual(['apps', 'audit', 'bans', 'login_failures', 'sessions', 'settings', 'users']);
   });
 
   it('refuses a database from a newer Latchkey, naming both versions, and leaves it untouched', () => {
@@ -82,5 +82,26 @@ describe('openDatabase', () => {
     const db = openDatabase(dbFile());
     cleanups.unshift(() => db.close());
     expect(() => migrate(db, [{ version: 2, name: 'skipped one', up: () => undefined }])).toThrow(/expected 1/);
+  });
+});
+
+describe('migration 2 (sessions, regulation, audit)', () => {
+  it('applies to a database at version 1, keeping its users, and cascades sessions with them', () => {
+    const file = dbFile();
+    const v1 = new Database(file);
+    migrate(v1, MIGRATIONS.slice(0, 1));
+    v1.prepare(
+      `INSERT INTO users (username, email, display_name, role, password_hash, password_chosen, created_at, password_changed_at)
+       VALUES ('ann', 'ann@x.test', 'Ann', 'ReadOnly', 'h', 1, 1, 1)`,
+    ).run();
+    v1.close();
+
+    const db = openDatabase(file);
+    cleanups.unshift(() => db.close());
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare('SELECT username FROM users').pluck().all()).toEqual(['ann']);
+    db.prepare(`INSERT INTO sessions VALUES ('s1', 1, 1, 1, 99)`).run();
+    db.prepare('DELETE FROM users WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
   });
 });

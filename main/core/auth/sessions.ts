@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Clock } from '../clock.js';
+import type { SessionRow, SessionsRepo } from '../db/sessions-repo.js';
+import type { User, UsersRepo } from '../db/users-repo.js';
+
+export const SESSION_TYP = 'latchkey-session+jwt';
+const ISSUER = 'latchkey';
+const ALGORITHM = 'HS256';
+/** Real tokens are ~250 bytes; anything far larger is refused before parsing. */
+const MAX_TOKEN_LENGTH = 1024;
+/** Writes of last-seen are spaced out: idle expiry needs minutes, not every request. */
+const TOUCH_EVERY_MS = 60_000;
+const CACHE_LIMIT = 10_000;
+
+export interface SessionLifetimes {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+export interface SignedIn {
+  user: User;
+  session: SessionRow;
+}
+
+/**
+ * Sessions as rows, carried by signed tokens. The token only names a session; the row
+ * makes it valid, so deleting rows (logout, password change, disabling…) ends the
+ * session on every host at the next request, whichever process deleted them.
+ */
+export class Sessions {
+  /** Tokens whose signature and claims already verified: `audience \n token` → sid, exp. */
+  private readonly verified = new Map<string, { sid: string; exp: number }>();
+
+  constructor(
+    private readonly repo: SessionsRepo,
+    private readonly users: UsersRepo,
+    private readonly key: Uint8Array,
+    private readonly clock: Clock,
+    private readonly lifetimes: SessionLifetimes,
+  ) {}
+
+  start(user: User): SessionRow {
+    const now = this.clock.now();
+    const session: SessionRow = {
+      id: randomBytes(16).toString('base64url'),
+      userId: user.id,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + this.lifetimes.absoluteMs,
+    };
+    this.repo.deleteExpiredBefore(now);
+    this.repo.create(session);
+    return session;
+  }
+
+  /** A token for one host (`audience` is its origin), valid until the session's absolute end. */
+  token(session: SessionRow, audience: string): Promise<string> {
+    return new SignJWT({ sid: session.id })
+      .setProtectedHeader({ alg: ALGORITHM, typ: SESSION_TYP })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .setIssuedAt(Math.floor(this.clock.now() / 1000))
+      .setExpirationTime(Math.floor(session.expiresAt / 1000))
+      .sign(this.key);
+  }
+
+  /** The session id a token names, if its signature and claims hold for this audience. */
+  async verify(token: string, audience: string): Promise<string | undefined> {
+    const now = this.clock.now();
+    const cacheKey = `${audience}\n${token}`;
+    const cached = this.verified.get(cacheKey);
+    if (cached) return cached.exp * 1000 > now ? cached.sid : undefined;
+    if (token.length > MAX_TOKEN_LENGTH) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        typ: SESSION_TYP,
+        issuer: ISSUER,
+        audience,
+        requiredClaims: ['exp', 'iat', 'sid'],
+        currentDate: new Date(now),
+      });
+      const { sid, exp, iat } = payload as { sid: unknown; exp: number; iat: number };
+      // jose checks that iat is a number, not that it is in the past.
+      if (typeof sid !== 'string' || iat * 1000 > now + 5_000) return undefined;
+      if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
+      this.verified.set(cacheKey, { sid, exp });
+      return sid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Who a session id belongs to, if the session is still alive; keeps it alive. */
+  resolve(sid: string): SignedIn | undefined {
+    const session = this.repo.find(sid);
+    if (!session) return undefined;
+    const now = this.clock.now();
+    if (session.expiresAt <= now || now - session.lastSeenAt >= this.lifetimes.idleMs) {
+      this.repo.delete(sid);
+      return undefined;
+    }
+    const user = this.users.findById(session.userId);
+    if (!user?.enabled) return undefined;
+    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) this.repo.touch(sid, now);
+    return { user, session };
+  }
+
+  end(sid: string): boolean {
+    return this.repo.delete(sid);
+  }
+}

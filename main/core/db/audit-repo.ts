@@ -1,0 +1,59 @@
+import type { Clock } from '../clock.js';
+import type { Db } from './open.js';
+
+/** What the audit log records; stable names, shown by the console and `latchkey audit`. */
+export type AuditKind =
+  | 'login'
+  | 'login.failed'
+  | 'login.banned'
+  | 'logout'
+  | 'ban.lifted'
+  | 'identn.changed'
+  | 'user.created'
+  | 'user.updated'
+  | 'user.deleted'
+  | 'password.changed'
+  | 'password.reset';
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  kind: AuditKind;
+  actor: string | null;
+  subject: string | null;
+  detail: Record<string, unknown>;
+}
+
+interface AuditRow {
+  id: number;
+  at: number;
+  kind: AuditKind;
+  actor: string | null;
+  subject: string | null;
+  detail: string;
+}
+
+export class AuditRepo {
+  private readonly insert;
+  private readonly page;
+
+  constructor(
+    db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.insert = db.prepare<[number, string, string | null, string | null, string]>(
+      'INSERT INTO audit (at, kind, actor, subject, detail) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.page = db.prepare<[number, number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ? OFFSET ?');
+  }
+
+  /** `actor` did `kind` to `subject`; `cli` or `gateway` when no user acted. */
+  record(kind: AuditKind, actor: string | null, subject: string | null, detail: Record<string, unknown> = {}): void {
+    this.insert.run(this.clock.now(), kind, actor, subject, JSON.stringify(detail));
+  }
+
+  /** Newest first. */
+  list(limit: number, offset = 0): AuditEntry[] {
+    return this.page.all(limit, offset).map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  }
+}

@@ -1,0 +1,71 @@
+import type { Db } from './open.js';
+
+export interface SessionRow {
+  id: string;
+  userId: number;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+interface Row {
+  id: string;
+  user_id: number;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export class SessionsRepo {
+  private readonly insertRow;
+  private readonly selectRow;
+  private readonly touchRow;
+  private readonly deleteRow;
+  private readonly deleteByUser;
+  private readonly deleteExpired;
+
+  constructor(db: Db) {
+    this.insertRow = db.prepare<[string, number, number, number, number]>(
+      'INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.selectRow = db.prepare<[string], Row>('SELECT * FROM sessions WHERE id = ?');
+    this.touchRow = db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id = ?');
+    this.deleteRow = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
+    this.deleteByUser = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
+    this.deleteExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
+  }
+
+  create(session: SessionRow): void {
+    this.insertRow.run(session.id, session.userId, session.createdAt, session.lastSeenAt, session.expiresAt);
+  }
+
+  find(id: string): SessionRow | undefined {
+    const row = this.selectRow.get(id);
+    return (
+      row && {
+        id: row.id,
+        userId: row.user_id,
+        createdAt: row.created_at,
+        lastSeenAt: row.last_seen_at,
+        expiresAt: row.expires_at,
+      }
+    );
+  }
+
+  touch(id: string, at: number): void {
+    this.touchRow.run(at, id);
+  }
+
+  delete(id: string): boolean {
+    return this.deleteRow.run(id).changes > 0;
+  }
+
+  /** Ends every session of a user: after a password change, disabling, a role change. */
+  deleteForUser(userId: number): number {
+    return this.deleteByUser.run(userId).changes;
+  }
+
+  deleteExpiredBefore(at: number): number {
+    return this.deleteExpired.run(at).changes;
+  }
+}

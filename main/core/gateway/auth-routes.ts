@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
+import { changeOwnPassword } from '../users-service.js';
+import { BodyTooLarge, readFields } from './body.js';
+import { clearCookie, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
+import { loginPage, logoutPage, refusalPage } from './pages.js';
+import { sendError, sendHtml, sendJson } from './respond.js';
+import { appTarget, safeLocalPath } from './return-address.js';
+import { isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
+
+export interface HostContext {
+  port: number;
+  /** The origin of the host the request came to. */
+  origin: string;
+  consoleOrigin: string;
+  baseNames: ReadonlySet<string>;
+  tokenizerOn: boolean;
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  LOGIN_FAILED: 401,
+  LOGIN_BANNED: 429,
+  LOGIN_BUSY: 503,
+  LOGIN_OFF: 404,
+  SESSION_REQUIRED: 401,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BAD_JSON: 400,
+  PASSWORD_INVALID: 400,
+  HANDOFF_INVALID: 400,
+};
+
+function redirect(res: ServerResponse, location: string, cookies: string[] = [], extra: Record<string, string> = {}) {
+  res.writeHead(303, { location, 'cache-control': 'no-store', 'set-cookie': cookies, ...extra });
+  res.end();
+}
+
+function query(req: IncomingMessage): URLSearchParams {
+  const url = req.url as string;
+  const q = url.indexOf('?');
+  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+}
+
+function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  if (error instanceof BodyTooLarge) {
+    sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');
+    return;
+  }
+  if (!isLatchkeyError(error)) throw error;
+  if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
+  sendError(req, res, STATUS[error.code] ?? 400, error.code, error.message);
+}
+
+/** Sets a session cookie for one host and answers a sign-in. */
+async function sessionCookie(auth: AuthDeps, ctx: HostContext, session: { id: string; expiresAt: number }) {
+  const full = auth.store.sessions.find(session.id);
+  if (!full) throw new LatchkeyError('SESSION_REQUIRED', 'the session ended before it could be handed over');
+  const token = await auth.sessions.token(full, ctx.origin);
+  return cookie(sessionCookieName(ctx.port), token, {
+    maxAgeSeconds: (full.expiresAt - auth.store.clock.now()) / 1000,
+  });
+}
+
+/**
+ * `/.latchkey/…` on the console host: the login page and form, logout, the hand-over of
+ * a session to an app host, and the account's password.
+ */
+export async function consoleAuthRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  auth: AuthDeps,
+  ctx: HostContext,
+): Promise<void> {
+  const method = req.method as string;
+  try {
+    if (!ctx.tokenizerOn && path !== '/.latchkey/logout') {
+      throw new LatchkeyError('LOGIN_OFF', 'sign-in is off: impersonation mode lets every request in');
+    }
+    if (path === '/.latchkey/login' && method === 'GET') {
+      const returnTo = safeLocalPath(query(req).get('rd'));
+      if (await sessionOf(req, auth, ctx.origin, ctx.port)) return redirect(res, returnTo);
+      return sendHtml(res, 200, loginPage(returnTo));
+    }
+    if (path === '/.latchkey/login' && method === 'POST') return await postLogin(req, res, auth, ctx);
+    if (path === '/.latchkey/logout') return await logout(req, res, auth, ctx, '/.latchkey/login');
+    if (path === '/.latchkey/handoff' && method === 'GET') return await handoff(req, res, auth, ctx);
+    sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
+  } catch (error) {
+    fail(req, res, error);
+  }
+}
+
+async function postLogin(req: IncomingMessage, res: ServerResponse, auth: AuthDeps, ctx: HostContext) {
+  const { fields, form } = await readFields(req);
+  const returnTo = safeLocalPath(fields.rd);
+  try {
+    const { user, session } = await auth.login.signIn(fields.username ?? '', fields.password ?? '');
+    const set = await sessionCookie(auth, ctx, session);
+    if (form) return redirect(res, returnTo, [set]);
+    sendJson(res, 200, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
+  } catch (error) {
+    if (!form || !isLatchkeyError(error) || !STATUS[error.code]) throw error;
+    if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
+    sendHtml(res, STATUS[error.code] as number, loginPage(returnTo, error.message, fields.username ?? ''));
+  }
+}
+
+async function logout(
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: AuthDeps,
+  ctx: HostContext,
+  after: string,
+): Promise<void> {
+  if (req.method === 'GET' || req.method === 'HEAD') return sendHtml(res, 200, logoutPage('/.latchkey/logout'));
+  if (req.method !== 'POST') return sendError(req, res, 405, 'NOT_FOUND', 'use POST to sign out');
+  const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
+  if (signedIn) {
+    // One row for every host: deleting it signs the browser out everywhere.
+    auth.sessions.end(signedIn.session.id);
+    auth.store.audit.record('logout', signedIn.user.username, signedIn.user.username);
+  }
+  const cleared = clearCookie(sessionCookieName(ctx.port));
+  if (isNavigation(req) || (req.headers['content-type'] ?? '').includes('form')) return redirect(res, after, [cleared]);
+  sendJson(res, 200, { data: { signedOut: true } }, { 'set-cookie': cleared });
+}
+
+async function handoff(req: IncomingMessage, res: ServerResponse, auth: AuthDeps, ctx: HostContext) {
+  const params = query(req);
+  const target = appTarget(params.get('target'), ctx.port, ctx.baseNames);
+  const state = params.get('state') ?? '';
+  if (!target || !/^[A-Za-z0-9_-]{16,64}$/.test(state)) {
+    throw new LatchkeyError('HANDOFF_INVALID', 'this sign-in link is not valid; open the app again');
+  }
+  const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
+  if (!signedIn) return redirect(res, `/.latchkey/login?rd=${encodeURIComponent(req.url as string)}`);
+  const code = auth.codes.mint(signedIn.session.id, target.origin, state);
+  redirect(res, `${target.origin}/.latchkey/callback?code=${code}&rd=${encodeURIComponent(target.path)}`);
+}
+
+/** `/.latchkey/…` on an app host: redeeming a hand-over code, and logout. */
+export async function appAuthRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  auth: AuthDeps,
+  ctx: HostContext,
+): Promise<void> {
+  try {
+    if (path === '/.latchkey/logout') return await logout(req, res, auth, ctx, `${ctx.consoleOrigin}/.latchkey/login`);
+    if (path === '/.latchkey/callback' && req.method === 'GET' && ctx.tokenizerOn) {
+      const params = query(req);
+      const state = readCookie(req.headers.cookie, stateCookieName(ctx.port));
+      const sid = auth.codes.redeem(params.get('code') ?? '', ctx.origin, state);
+      const signedIn = sid === undefined ? undefined : auth.sessions.resolve(sid);
+      if (!signedIn) {
+        return sendError(
+          req,
+          res,
+          400,
+          'HANDOFF_INVALID',
+          'this sign-in link has expired or was used; open the app again',
+          refusalPage(400, 'This sign-in link has expired or was already used. Open the app again'),
+        );
+      }
+      const set = await sessionCookie(auth, ctx, signedIn.session);
+      return redirect(
+        res,
+        safeLocalPath(params.get('rd')),
+        [set, clearCookie(stateCookieName(ctx.port), '/.latchkey/')],
+        {
+          'referrer-policy': 'no-referrer',
+        },
+      );
+    }
+    sendError(req, res, 404, 'RESERVED_PATH', `${path} is reserved for Latchkey`);
+  } catch (error) {
+    fail(req, res, error);
+  }
+}
+
+/** Sends a browser without a session on an app host to sign in, keeping where it was going. */
+export function startHandoff(req: IncomingMessage, res: ServerResponse, ctx: HostContext): void {
+  const state = randomBytes(18).toString('base64url');
+  const target = encodeURIComponent(ctx.origin + (req.url as string));
+  redirect(res, `${ctx.consoleOrigin}/.latchkey/handoff?target=${target}&state=${state}`, [
+    cookie(stateCookieName(ctx.port), state, { maxAgeSeconds: 600, path: '/.latchkey/' }),
+  ]);
+}
+
+/** `POST /api/v1/account/password` on the console host: a signed-in user's own password. */
+export async function changePasswordRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: AuthDeps,
+  ctx: HostContext,
+): Promise<void> {
+  try {
+    const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;
+    if (!signedIn) throw new LatchkeyError('SESSION_REQUIRED', 'sign in to change your password');
+    const { fields, form } = await readFields(req);
+    if (form) throw new LatchkeyError('UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+    await changeOwnPassword(auth.store, signedIn.user, {
+      currentPassword: fields.currentPassword ?? '',
+      newPassword: fields.newPassword ?? '',
+    });
+    // Every other session ended with the change; this browser keeps a fresh one.
+    const session = auth.sessions.start(signedIn.user);
+    sendJson(res, 200, { data: { changed: true } }, { 'set-cookie': await sessionCookie(auth, ctx, session) });
+  } catch (error) {
+    fail(req, res, error);
+  }
+}

@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+import type { HandoffCodes } from '../auth/handoff.js';
+import type { Login } from '../auth/login.js';
+import type { SignedIn, Sessions } from '../auth/sessions.js';
+import type { Store } from '../store.js';
+import { readCookie, sessionCookieName } from './cookies.js';
+
+/** What the sign-in routes and the identity check share. */
+export interface AuthDeps {
+  store: Store;
+  sessions: Sessions;
+  login: Login;
+  codes: HandoffCodes;
+}
+
+/** The signed-in user of this host's session cookie, if it is alive. */
+export async function sessionOf(
+  req: IncomingMessage,
+  auth: AuthDeps,
+  hostOrigin: string,
+  port: number,
+): Promise<SignedIn | undefined> {
+  const token = readCookie(req.headers.cookie, sessionCookieName(port));
+  if (!token) return undefined;
+  const sid = await auth.sessions.verify(token, hostOrigin);
+  return sid === undefined ? undefined : auth.sessions.resolve(sid);
+}
+
+/** A page load the browser shows, as opposed to a fetch, an image or an API client. */
+export function isNavigation(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const mode = req.headers['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate';
+  return (req.headers.accept ?? '').includes('text/html');
+}
