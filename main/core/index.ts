@@ -7,6 +7,7 @@ import { baseNames } from './gateway/hosts.js';
 import { createRouter } from './gateway/router.js';
 import { DEFAULT_HOSTS, isLoopbackAddress, listen, type Listening } from './gateway/server.js';
 import { targetOf, UpstreamPools } from './gateway/upstreams.js';
+import { defaultRendererDir, StaticPages } from './gateway/static-pages.js';
 import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
 import { LiveState } from './state.js';
@@ -27,6 +28,8 @@ export interface CoreOptions {
   port?: number | undefined;
   /** `--host`, winning over LATCHKEY_HOST and the config file. */
   host?: string | undefined;
+  /** The built renderer (`dist/renderer`); the default finds it from the package root. */
+  rendererDir?: string;
 }
 
 export interface Core {
@@ -89,6 +92,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           (config.pinned('port') ? config.get('port') : typeof stored === 'number' ? stored : config.get('port'));
         const router = createRouter({
           auth,
+          pages: new StaticPages(options.rendererDir ?? defaultRendererDir()),
           state,
           port: () => listening?.port ?? port,
           baseNames: baseNames(config.get('gateway.allowed-hosts')),

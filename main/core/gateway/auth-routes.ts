@@ -6,6 +6,7 @@ import { BodyTooLarge, readFields } from './body.js';
 import { clearCookie, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
 import { loginPage, logoutPage, refusalPage } from './pages.js';
 import { sendError, sendHtml, sendJson } from './respond.js';
+import { BUILT_PAGE_CSP, type StaticPages } from './static-pages.js';
 import { appTarget, safeLocalPath } from './return-address.js';
 import { isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
 
@@ -16,6 +17,7 @@ export interface HostContext {
   consoleOrigin: string;
   baseNames: ReadonlySet<string>;
   tokenizerOn: boolean;
+  pages: StaticPages;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -74,13 +76,30 @@ export async function consoleAuthRoute(
 ): Promise<void> {
   const method = req.method as string;
   try {
+    if (path.startsWith('/.latchkey/assets/') && (method === 'GET' || method === 'HEAD')) {
+      if (!ctx.pages.serveAsset(path.slice('/.latchkey/assets/'.length), res)) {
+        sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
+      }
+      return;
+    }
     if (!ctx.tokenizerOn && path !== '/.latchkey/logout') {
       throw new LatchkeyError('LOGIN_OFF', 'sign-in is off: impersonation mode lets every request in');
     }
     if (path === '/.latchkey/login' && method === 'GET') {
       const returnTo = safeLocalPath(query(req).get('rd'));
       if (await sessionOf(req, auth, ctx.origin, ctx.port)) return redirect(res, returnTo);
-      return sendHtml(res, 200, loginPage(returnTo));
+      const built = ctx.pages.page('login.html');
+      if (!built) return sendHtml(res, 200, loginPage(returnTo));
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': built.length,
+        'content-security-policy': BUILT_PAGE_CSP,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+      });
+      return void res.end(built);
     }
     if (path === '/.latchkey/login' && method === 'POST') return await postLogin(req, res, auth, ctx);
     if (path === '/.latchkey/logout') return await logout(req, res, auth, ctx, '/.latchkey/login');

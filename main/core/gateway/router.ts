@@ -17,6 +17,7 @@ import { targetOf, type UpstreamPools } from './upstreams.js';
 import { appAuthRoute, changePasswordRoute, consoleAuthRoute, startHandoff, type HostContext } from './auth-routes.js';
 import { originOf, type HostTarget } from './hosts.js';
 import { isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
+import type { StaticPages } from './static-pages.js';
 
 /** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
 export const COOKIE_PREFIX = 'latchkey_';
@@ -24,6 +25,7 @@ const GLOBAL_CONFIG_PATH = '/api/v1/global/config';
 
 export interface RouterDeps extends AdmissionDeps {
   auth: AuthDeps;
+  pages: StaticPages;
   pools: UpstreamPools;
   maxBodyBytes: number;
   version: string;
@@ -65,6 +67,7 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
     consoleOrigin: originOf({ kind: 'console', name: consoleName }, port),
     baseNames: deps.baseNames,
     tokenizerOn: snapshot.identn.tokenizer.enabled,
+    pages: deps.pages,
   };
 }
 

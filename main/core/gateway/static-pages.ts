@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+  '.png': 'image/png',
+};
+
+/** Pages built from renderer/: scripts and styles from our own origin only. */
+export const BUILT_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; font-src 'self'; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const ASSET_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(js|css|svg|woff2|png)$/;
+
+/** The folder of the built renderer: `dist/renderer` at the package root. */
+export function defaultRendererDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist', 'renderer');
+}
+
+/**
+ * The built pages and their assets, read from disk once and kept in memory: a few tens
+ * of kilobytes, served with long caching since their names carry a content hash.
+ */
+export class StaticPages {
+  private readonly pages = new Map<string, Buffer | null>();
+  private readonly assets = new Map<string, Buffer | null>();
+
+  constructor(private readonly dir: string) {}
+
+  /** A built page such as `login.html`, or undefined when the renderer was not built. */
+  page(name: string): Buffer | undefined {
+    if (!this.pages.has(name)) this.pages.set(name, this.read(join(this.dir, name)));
+    return this.pages.get(name) ?? undefined;
+  }
+
+  /** Answers `/.latchkey/assets/<name>`; false when there is no such asset. */
+  serveAsset(name: string, res: ServerResponse): boolean {
+    const match = ASSET_NAME.exec(name);
+    if (!match) return false;
+    if (!this.assets.has(name)) this.assets.set(name, this.read(join(this.dir, 'assets', name)));
+    const body = this.assets.get(name);
+    if (!body) return false;
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[`.${match[1]}`] as string,
+      'content-length': body.length,
+      'cache-control': 'public, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(body);
+    return true;
+  }
+
+  private read(file: string): Buffer | null {
+    try {
+      return readFileSync(file);
+    } catch {
+      return null;
+    }
+  }
+}
