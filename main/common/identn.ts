@@ -18,6 +18,8 @@ export type IdentnState = Record<Authenticator, AuthenticatorState>;
 export interface GlobalConfigResponse {
   data: {
     identN: Record<Authenticator, { enabled: boolean; source: SettingSource; pinnedBy?: string }>;
+    /** Whether people may create their own accounts on the sign-in page (SPEC §3). */
+    signup: { enabled: boolean };
     version: string;
   };
 }

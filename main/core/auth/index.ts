@@ -21,5 +21,6 @@ export function createAuth(store: Store): AuthDeps {
     globalMaxRetries: config.get('regulation.global-max-retries'),
   });
   const login = new Login(store.db, store.users, sessions, regulation, store.audit, new HashGate());
-  return { store, sessions, login, codes: new HandoffCodes(clock) };
+  const signupRole = config.get('auth.internal.signup-enabled') ? config.get('auth.signup-default-role') : undefined;
+  return { store, sessions, login, codes: new HandoffCodes(clock), signupRole };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
-import { changeOwnPassword } from '../users-service.js';
+import { changeOwnPassword, createUser } from '../users-service.js';
 import { BodyTooLarge, readFields } from './body.js';
 import { clearCookie, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
 import { loginPage, logoutPage, refusalPage } from './pages.js';
@@ -30,6 +30,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_JSON: 400,
   PASSWORD_INVALID: 400,
   HANDOFF_INVALID: 400,
+  SIGNUP_OFF: 404,
+  USER_EXISTS: 409,
+  USER_INVALID: 400,
 };
 
 function redirect(res: ServerResponse, location: string, cookies: string[] = [], extra: Record<string, string> = {}) {
@@ -102,6 +105,7 @@ export async function consoleAuthRoute(
       return void res.end(built);
     }
     if (path === '/.latchkey/login' && method === 'POST') return await postLogin(req, res, auth, ctx);
+    if (path === '/.latchkey/signup' && method === 'POST') return await postSignup(req, res, auth, ctx);
     if (path === '/.latchkey/logout') return await logout(req, res, auth, ctx, '/.latchkey/login');
     if (path === '/.latchkey/handoff' && method === 'GET') return await handoff(req, res, auth, ctx);
     sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
@@ -123,6 +127,29 @@ async function postLogin(req: IncomingMessage, res: ServerResponse, auth: AuthDe
     if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
     sendHtml(res, STATUS[error.code] as number, loginPage(returnTo, error.message, fields.username ?? ''));
   }
+}
+
+/** Pyroscope's self sign-up: off unless auth.internal.signup-enabled; signs the new user in. */
+async function postSignup(req: IncomingMessage, res: ServerResponse, auth: AuthDeps, ctx: HostContext) {
+  if (auth.signupRole === undefined) {
+    throw new LatchkeyError('SIGNUP_OFF', 'sign-up is off; ask an Admin for an account');
+  }
+  const { fields, form } = await readFields(req);
+  const username = (fields.username ?? '').trim().toLowerCase();
+  try {
+    await createUser(
+      auth.store,
+      { username, password: fields.password ?? '', email: fields.email || undefined, role: auth.signupRole },
+      username,
+    );
+  } catch (error) {
+    if (!form || !isLatchkeyError(error) || !STATUS[error.code]) throw error;
+    return sendHtml(res, STATUS[error.code] as number, loginPage('/', error.message, fields.username ?? ''));
+  }
+  const { user, session } = await auth.login.signIn(username, fields.password ?? '');
+  const set = await sessionCookie(auth, ctx, session);
+  if (form) return redirect(res, safeLocalPath(fields.rd), [set]);
+  sendJson(res, 201, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
 }
 
 async function logout(

@@ -31,9 +31,11 @@ export interface RouterDeps extends AdmissionDeps {
   version: string;
 }
 
-export function globalConfig(snapshot: Snapshot, version: string): GlobalConfigResponse {
+export function globalConfig(snapshot: Snapshot, version: string, signupEnabled: boolean): GlobalConfigResponse {
   const { impersonation, tokenizer, apikey } = snapshot.identn;
-  return { data: { identN: { impersonation, tokenizer, apikey }, version } };
+  return {
+    data: { identN: { impersonation, tokenizer, apikey }, signup: { enabled: signupEnabled && tokenizer.enabled }, version },
+  };
 }
 
 /** Who the request is, by the identN chain; undefined when nobody is signed in. */
@@ -123,7 +125,7 @@ export function createRouter(deps: RouterDeps) {
       const path = normalizeTarget(req.url as string).path;
       const read = method === 'GET' || method === 'HEAD';
       if (path === GLOBAL_CONFIG_PATH && read) {
-        sendJson(res, 200, globalConfig(snapshot, deps.version));
+        sendJson(res, 200, globalConfig(snapshot, deps.version, deps.auth.signupRole !== undefined));
       } else if (target.kind === 'root' && method === 'GET' && wantsHtml(req)) {
         res.writeHead(303, { location: `${ctx.consoleOrigin}/`, 'cache-control': 'no-store' });
         res.end();

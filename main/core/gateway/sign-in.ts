@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Role } from '../../common/apps.js';
 import type { HandoffCodes } from '../auth/handoff.js';
 import type { Login } from '../auth/login.js';
 import type { SignedIn, Sessions } from '../auth/sessions.js';
@@ -11,6 +12,8 @@ export interface AuthDeps {
   sessions: Sessions;
   login: Login;
   codes: HandoffCodes;
+  /** The role of people who sign themselves up; undefined while sign-up is off. */
+  signupRole: Role | undefined;
 }
 
 /** The signed-in user of this host's session cookie, if it is alive. */
