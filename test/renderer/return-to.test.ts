@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { returnTo } from '../../renderer/src/login/return-to.js';
+import { destination, returnTo } from '../../renderer/src/login/return-to.js';
 
 const ORIGIN = 'http://latchkey.localhost:7780';
 
@@ -14,5 +14,13 @@ describe('returnTo (the sign-in page script)', () => {
     ['', '/'],
   ])('%s → %s', (search, expected) => {
     expect(returnTo(search, ORIGIN)).toBe(expected);
+  });
+});
+
+describe('destination', () => {
+  it('names the app a hand-over continues to', () => {
+    const next = `/.latchkey/handoff?target=${encodeURIComponent('http://grafana.localhost:7780/d/x')}&state=abc`;
+    expect(destination(next)).toBe('grafana.localhost:7780');
+    expect(destination('/apps')).toBeUndefined();
   });
 });

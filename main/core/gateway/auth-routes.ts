@@ -100,7 +100,7 @@ export async function consoleAuthRoute(
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
-        'referrer-policy': 'no-referrer',
+        'referrer-policy': 'same-origin',
       });
       return void res.end(built);
     }
@@ -116,7 +116,8 @@ export async function consoleAuthRoute(
 
 async function postLogin(req: IncomingMessage, res: ServerResponse, auth: AuthDeps, ctx: HostContext) {
   const { fields, form } = await readFields(req);
-  const returnTo = safeLocalPath(fields.rd);
+  // A form without an action posts to the page's own address, rd and all.
+  const returnTo = safeLocalPath(fields.rd ?? query(req).get('rd'));
   try {
     const { user, session } = await auth.login.signIn(fields.username ?? '', fields.password ?? '');
     const set = await sessionCookie(auth, ctx, session);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { App } from '../../common/apps.js';
 
 const STYLE = `
-:root{color-scheme:light dark;--fg:#1c2430;--muted:#5b6675;--bg:#f7f8fa;--card:#fff;--line:#dde2e8;--accent:#2f6fdf}
-@media (prefers-color-scheme:dark){:root{--fg:#e6e9ee;--muted:#9aa4b2;--bg:#14181e;--card:#1c222a;--line:#2c343f;--accent:#7aa7ff}}
+:root{color-scheme:light dark;--fg:#1c2430;--muted:#5b6675;--bg:#f7f8fa;--card:#fff;--line:#dde2e8;--field:#8a94a3;--accent:#2f6fdf}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e9ee;--muted:#9aa4b2;--bg:#14181e;--card:#1c222a;--line:#2c343f;--field:#6b7686;--accent:#7aa7ff}}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:44rem;margin:8vh auto;padding:0 1.5rem}
 .brand{font-weight:600;letter-spacing:.02em;color:var(--muted);font-size:.85rem;text-transform:uppercase}
@@ -14,7 +14,8 @@ li a:hover,li a:focus-visible{border-color:var(--accent);outline:none}li small{c
 .empty{padding:1rem;border:1px dashed var(--line);border-radius:8px}
 form.card{display:grid;gap:.9rem;max-width:22rem;margin-top:1.2rem;padding:1.4rem;border:1px solid var(--line);border-radius:10px;background:var(--card)}
 label{display:grid;gap:.3rem;font-weight:500}
-input{font:inherit;padding:.55rem .7rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+input{font:inherit;padding:.55rem .7rem;border:1px solid var(--field);border-radius:6px;background:var(--card);color:var(--fg)}
+main.narrow{max-width:24rem}main.narrow form.card{max-width:none}
 input:focus-visible,button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 button{font:inherit;font-weight:600;padding:.6rem 1rem;border:0;border-radius:6px;background:var(--accent);color:#fff;cursor:pointer}
 .error{margin:0;padding:.6rem .8rem;border-radius:6px;background:#fdecea;color:#8a1c12}
@@ -23,19 +24,35 @@ button{font:inherit;font-weight:600;padding:.6rem 1rem;border:0;border-radius:6p
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
+/**
+ * Where Latchkey's forms may lead: their own origin, and the app hosts a sign-in or
+ * sign-out redirects to (form-action also governs the redirects after a post).
+ */
+export const FORM_ACTION = "form-action 'self' http://*.localhost:*";
+
 /** No script at all; the one inline style is allowed by its hash. */
-export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; ${FORM_ACTION}; frame-ancestors 'none'`;
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, narrow = false): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)} · Latchkey</title><style>${STYLE}</style></head>
-<body><main><div class="brand">Latchkey</div>${body}</main></body></html>
+<body><main${narrow ? ' class="narrow"' : ''}><div class="brand">Latchkey</div>${body}</main></body></html>
 `;
+}
+
+/** The app a sign-in will continue to, when the return address is a hand-over to one. */
+export function destinationOf(returnTo: string): string | undefined {
+  if (!returnTo.startsWith('/.latchkey/handoff?')) return undefined;
+  try {
+    return new URL(new URLSearchParams(returnTo.slice(returnTo.indexOf('?') + 1)).get('target') ?? '').host;
+  } catch {
+    return undefined;
+  }
 }
 
 export function appUrl(slug: string, port: number): string {
@@ -82,15 +99,21 @@ export function refusalPage(status: number, message: string): string {
 }
 
 export function loginPage(returnTo: string, error?: string, username = ''): string {
-  const alert = error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '';
+  const sentence = error ? `${error[0]?.toUpperCase() ?? ''}${error.slice(1)}.` : '';
+  const alert = error ? `<p class="error" role="alert">${escapeHtml(sentence)}</p>` : '';
+  const destination = destinationOf(returnTo);
+  const lead = destination
+    ? `Sign in to continue to <strong>${escapeHtml(destination)}</strong>.`
+    : 'Your tools on this machine are behind Latchkey.';
   return page(
     'Sign in',
-    `<h1>Sign in</h1><p>Your tools on this machine are behind Latchkey.</p>
+    `<h1>Sign in</h1><p>${lead}</p>
 <form class="card" method="post" action="/.latchkey/login">${alert}
 <input type="hidden" name="rd" value="${escapeHtml(returnTo)}">
 <label>Username<input name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${escapeHtml(username)}"${username ? '' : ' autofocus'}></label>
 <label>Password<input name="password" type="password" autocomplete="current-password" required${username ? ' autofocus' : ''}></label>
 <button type="submit">Sign in</button></form>`,
+    true,
   );
 }
 
@@ -100,5 +123,6 @@ export function logoutPage(action: string): string {
     'Sign out',
     `<h1>Sign out?</h1><p>This signs you out of every app behind Latchkey.</p>
 <form class="card" method="post" action="${escapeHtml(action)}"><button type="submit">Sign out</button></form>`,
+    true,
   );
 }

@@ -5,7 +5,8 @@ import { PAGE_CSP, refusalPage } from './pages.js';
 const COMMON_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // not no-referrer: under it Chromium sends `Origin: null` on form posts, which §7 refuses.
+  'referrer-policy': 'same-origin',
 };
 
 export function wantsHtml(req: IncomingMessage): boolean {

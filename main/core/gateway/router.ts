@@ -34,7 +34,11 @@ export interface RouterDeps extends AdmissionDeps {
 export function globalConfig(snapshot: Snapshot, version: string, signupEnabled: boolean): GlobalConfigResponse {
   const { impersonation, tokenizer, apikey } = snapshot.identn;
   return {
-    data: { identN: { impersonation, tokenizer, apikey }, signup: { enabled: signupEnabled && tokenizer.enabled }, version },
+    data: {
+      identN: { impersonation, tokenizer, apikey },
+      signup: { enabled: signupEnabled && tokenizer.enabled },
+      version,
+    },
   };
 }
 

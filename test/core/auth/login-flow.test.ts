@@ -96,7 +96,7 @@ describe('signing in on the console host', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: gw.origin() },
     });
     expect(res.status).toBe(401);
-    expect(res.body).toContain('wrong username or password');
+    expect(res.body).toContain('Wrong username or password.');
     expect(res.body).toContain('value="ann"');
   });
 
