@@ -75,9 +75,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const auth = createAuth(store);
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
-    const state = new LiveState(store, (snapshot) =>
-      livePools.retain(new Set(snapshot.appList.map((a) => targetOf(a).origin))),
-    );
+    const state = new LiveState(store, (snapshot) => {
+      livePools.retain(new Set(snapshot.appList.map((a) => targetOf(a).origin)));
+      auth.signer.reload();
+    });
 
     const core: Core = {
       store,

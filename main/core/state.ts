@@ -2,6 +2,7 @@ import type { App } from '../common/apps.js';
 import { AUTHENTICATORS, type IdentnState } from '../common/identn.js';
 import { LatchkeyError } from '../common/errors.js';
 import { findRootUser } from './auth/root-admin.js';
+import { globalViewAs } from './auth/view-as.js';
 import { identnKey, resolveIdentn, type StoredIdentn } from './config/identn.js';
 import type { User } from './db/users-repo.js';
 import type { Store } from './store.js';
@@ -12,6 +13,8 @@ export interface Snapshot {
   apps: ReadonlyMap<string, App>;
   appList: readonly App[];
   root: User;
+  /** Impersonation mode's view-as, if set; its `until` is checked at each request. */
+  viewAs: { user: User; until: number } | undefined;
 }
 
 export function readStoredIdentn(store: Store): StoredIdentn {
@@ -66,6 +69,7 @@ export class LiveState {
     const appList = this.store.apps.list();
     const root = findRootUser(this.store.settings, this.store.users);
     if (!root) throw new LatchkeyError('ADMIN_MISSING', 'the database has no enabled Admin to assert');
-    return { identn, apps: new Map(appList.map((a) => [a.slug, a])), appList, root };
+    const viewAs = globalViewAs(this.store, 0);
+    return { identn, apps: new Map(appList.map((a) => [a.slug, a])), appList, root, viewAs };
   }
 }

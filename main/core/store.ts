@@ -8,6 +8,7 @@ import { AppsRepo } from './db/apps-repo.js';
 import { AuditRepo } from './db/audit-repo.js';
 import { RegulationRepo } from './db/regulation-repo.js';
 import { SessionsRepo } from './db/sessions-repo.js';
+import { TokensRepo } from './db/tokens-repo.js';
 import { openDatabase, type Db } from './db/open.js';
 import { SettingsRepo } from './db/settings-repo.js';
 import { UsersRepo } from './db/users-repo.js';
@@ -22,6 +23,7 @@ export interface Store {
   settings: SettingsRepo;
   users: UsersRepo;
   sessions: SessionsRepo;
+  tokens: TokensRepo;
   regulation: RegulationRepo;
   audit: AuditRepo;
   apps: AppService;
@@ -61,6 +63,7 @@ export async function openStore({ dataDir, config, clock }: OpenStoreOptions): P
     settings,
     users,
     sessions: new SessionsRepo(db),
+    tokens: new TokensRepo(db),
     regulation: new RegulationRepo(db),
     audit: new AuditRepo(db, clock),
     apps,

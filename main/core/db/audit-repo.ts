@@ -13,7 +13,12 @@ export type AuditKind =
   | 'user.updated'
   | 'user.deleted'
   | 'password.changed'
-  | 'password.reset';
+  | 'password.reset'
+  | 'token.created'
+  | 'token.revoked'
+  | 'viewas.started'
+  | 'viewas.stopped'
+  | 'keys.rotated';
 
 export interface AuditEntry {
   id: number;

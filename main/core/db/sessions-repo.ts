@@ -6,6 +6,9 @@ export interface SessionRow {
   createdAt: number;
   lastSeenAt: number;
   expiresAt: number;
+  /** With logins, the user this (Admin's) session views as, and until when. */
+  viewAsUserId?: number | null;
+  viewAsUntil?: number | null;
 }
 
 interface Row {
@@ -14,6 +17,8 @@ interface Row {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  view_as_user_id: number | null;
+  view_as_until: number | null;
 }
 
 export class SessionsRepo {
@@ -23,6 +28,7 @@ export class SessionsRepo {
   private readonly deleteRow;
   private readonly deleteByUser;
   private readonly deleteExpired;
+  private readonly setViewAsRow;
 
   constructor(db: Db) {
     this.insertRow = db.prepare<[string, number, number, number, number]>(
@@ -33,6 +39,13 @@ export class SessionsRepo {
     this.deleteRow = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
     this.deleteByUser = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
     this.deleteExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
+    this.setViewAsRow = db.prepare<[number | null, number | null, string]>(
+      'UPDATE sessions SET view_as_user_id = ?, view_as_until = ? WHERE id = ?',
+    );
+  }
+
+  setViewAs(id: string, userId: number | null, until: number | null): void {
+    this.setViewAsRow.run(userId, until, id);
   }
 
   create(session: SessionRow): void {
@@ -48,6 +61,8 @@ export class SessionsRepo {
         createdAt: row.created_at,
         lastSeenAt: row.last_seen_at,
         expiresAt: row.expires_at,
+        viewAsUserId: row.view_as_user_id,
+        viewAsUntil: row.view_as_until,
       }
     );
   }

@@ -4,6 +4,7 @@ import type { Db } from './open.js';
 /** Values the console or CLI stored; JSON-encoded so every type round-trips. */
 export class SettingsRepo {
   private readonly selectAll;
+  private readonly selectOne;
   private readonly upsert;
 
   constructor(
@@ -11,6 +12,7 @@ export class SettingsRepo {
     private readonly clock: Clock,
   ) {
     this.selectAll = db.prepare<[], { key: string; value: string }>('SELECT key, value FROM settings');
+    this.selectOne = db.prepare<[string]>('SELECT value FROM settings WHERE key = ?').pluck();
     this.upsert = db.prepare<[string, string, number]>(
       `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
@@ -22,7 +24,8 @@ export class SettingsRepo {
   }
 
   get(key: string): unknown {
-    return this.all().get(key);
+    const value = this.selectOne.get(key) as string | undefined;
+    return value === undefined ? undefined : (JSON.parse(value) as unknown);
   }
 
   /** Writes several values in one transaction: a reader sees all of them or none. */

@@ -126,3 +126,16 @@ export function logoutPage(action: string): string {
     true,
   );
 }
+
+export function forbiddenPage(app: App, username: string, viewer?: string): string {
+  const who = viewer
+    ? `<strong>${escapeHtml(username)}</strong> (viewed by ${escapeHtml(viewer)})`
+    : `<strong>${escapeHtml(username)}</strong>`;
+  const hint = viewer
+    ? 'Stop viewing as this user to get your own access back.'
+    : 'Ask an Admin to add you to its allowed roles or users.';
+  return page(
+    `No access to ${app.name}`,
+    `<h1>No access to ${escapeHtml(app.name)}</h1><p>You are signed in as ${who}, and ${escapeHtml(app.name)} does not allow this user.</p><p>${hint}</p>`,
+  );
+}

@@ -4,24 +4,34 @@ import type { App } from '../../common/apps.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { GlobalConfigResponse } from '../../common/identn.js';
 import type { Snapshot } from '../state.js';
-import type { Refusal } from './fetch-metadata.js';
 import { isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
+import { decideAccess } from './app-access.js';
+import {
+  appAuthRoute,
+  changePasswordRoute,
+  consoleAuthRoute,
+  startHandoff,
+  viewAsRoute,
+  type HostContext,
+} from './auth-routes.js';
+import type { Refusal } from './fetch-metadata.js';
 import { forwardableHeaders } from './headers.js';
-import { identityHeaders, type Identity } from './identity-headers.js';
+import { originOf, type HostTarget } from './hosts.js';
+import { identify } from './identify.js';
 import { appsPage, unknownAppPage } from './pages.js';
 import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
 import { proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
-import { targetOf, type UpstreamPools } from './upstreams.js';
-import { appAuthRoute, changePasswordRoute, consoleAuthRoute, startHandoff, type HostContext } from './auth-routes.js';
-import { originOf, type HostTarget } from './hosts.js';
-import { isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
+import { isNavigation, type AuthDeps } from './sign-in.js';
 import type { StaticPages } from './static-pages.js';
+import { targetOf, type UpstreamPools } from './upstreams.js';
 
 /** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
 export const COOKIE_PREFIX = 'latchkey_';
 const GLOBAL_CONFIG_PATH = '/api/v1/global/config';
+const JWKS_PATH = '/.well-known/latchkey/jwks.json';
+const FORWARD_AUTH_PATH = '/.latchkey/auth';
 
 export interface RouterDeps extends AdmissionDeps {
   auth: AuthDeps;
@@ -42,27 +52,6 @@ export function globalConfig(snapshot: Snapshot, version: string, signupEnabled:
   };
 }
 
-/** Who the request is, by the identN chain; undefined when nobody is signed in. */
-async function identify(
-  req: IncomingMessage,
-  snapshot: Snapshot,
-  auth: AuthDeps,
-  ctx: HostContext,
-): Promise<Identity | undefined> {
-  if (snapshot.identn.impersonation.enabled) {
-    const { username, email, role } = snapshot.root;
-    return { username, email, role };
-  }
-  if (snapshot.identn.tokenizer.enabled) {
-    const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
-    if (signedIn) {
-      const { username, email, role } = signedIn.user;
-      return { username, email, role };
-    }
-  }
-  return undefined;
-}
-
 /** The console host that goes with a host: `latchkey.` on the same base name. */
 function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapshot: Snapshot): HostContext {
   const base = target.kind === 'root' ? target.name : target.name.slice(target.name.indexOf('.') + 1);
@@ -77,7 +66,8 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
   };
 }
 
-function upstreamHeaders(req: IncomingMessage, app: App, identity: Identity): string[] {
+/** The client's headers made fit to forward, then the gateway's own, identity last. */
+function upstreamHeaders(req: IncomingMessage, app: App, identityHeaders: string[]): string[] {
   const host = req.headers.host as string;
   const headers = forwardableHeaders(req.rawHeaders, COOKIE_PREFIX);
   headers.push(
@@ -89,7 +79,7 @@ function upstreamHeaders(req: IncomingMessage, app: App, identity: Identity): st
     host,
     'x-forwarded-proto',
     'http',
-    ...identityHeaders(identity, app.headers),
+    ...identityHeaders,
   );
   return headers;
 }
@@ -100,13 +90,16 @@ function refuser(socket: Duplex) {
     socket.end(rawError(status, reason, code, message));
 }
 
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  421: 'Misdirected Request',
+  503: 'Service Unavailable',
+};
+
 export function createRouter(deps: RouterDeps) {
-  const notSignedIn = 'this gateway needs a sign-in and the request carries none';
-
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    whenAdmitted(req, false, deps, (admitted) => route(req, res, admitted));
-  }
-
   /** Runs an async handler; an unexpected error is logged and answered, never thrown. */
   function settle(req: IncomingMessage, res: ServerResponse, work: Promise<void>): void {
     work.catch((error: unknown) => {
@@ -115,24 +108,34 @@ export function createRouter(deps: RouterDeps) {
     });
   }
 
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    whenAdmitted(req, false, deps, (admitted) => route(req, res, admitted));
+  }
+
   function route(req: IncomingMessage, res: ServerResponse, admitted: Admitted | Refusal): void {
     if (isRefusal(admitted)) {
       sendError(req, res, admitted.status, admitted.code, admitted.message);
       return;
     }
     const { target, snapshot, app } = admitted;
-    const port = deps.port();
-    const ctx = hostContext(target, port, deps, snapshot);
+    const ctx = hostContext(target, deps.port(), deps, snapshot);
     const method = req.method as string;
+    const forwarded = normalizeTarget(req.url as string);
+    const path = forwarded.path;
+    const read = method === 'GET' || method === 'HEAD';
 
+    if (path === JWKS_PATH && read) {
+      sendJson(res, 200, deps.auth.signer.jwks(), { 'cache-control': 'public, max-age=300' });
+      return;
+    }
     if (target.kind !== 'app') {
-      const path = normalizeTarget(req.url as string).path;
-      const read = method === 'GET' || method === 'HEAD';
       if (path === GLOBAL_CONFIG_PATH && read) {
         sendJson(res, 200, globalConfig(snapshot, deps.version, deps.auth.signupRole !== undefined));
       } else if (target.kind === 'root' && method === 'GET' && wantsHtml(req)) {
         res.writeHead(303, { location: `${ctx.consoleOrigin}/`, 'cache-control': 'no-store' });
         res.end();
+      } else if (target.kind === 'console' && path.startsWith('/.latchkey/view-as')) {
+        settle(req, res, viewAsRoute(req, res, path, deps.auth, ctx));
       } else if (target.kind === 'console' && path.startsWith('/.latchkey/')) {
         settle(req, res, consoleAuthRoute(req, res, path, deps.auth, ctx));
       } else if (target.kind === 'console' && path === '/api/v1/account/password' && method === 'POST') {
@@ -146,91 +149,112 @@ export function createRouter(deps: RouterDeps) {
     }
 
     if (!app) {
-      const html = unknownAppPage(req.headers.host as string, snapshot.appList, port);
+      const html = unknownAppPage(req.headers.host as string, snapshot.appList, ctx.port);
       sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${target.slug}"`, html);
       return;
     }
-    const forwarded = normalizeTarget(req.url as string);
-    if (forwarded.path.startsWith('/.latchkey/')) {
-      settle(req, res, appAuthRoute(req, res, forwarded.path, deps.auth, ctx));
+    if (path === FORWARD_AUTH_PATH && read) {
+      settle(req, res, forwardAuth(req, res, app, snapshot, ctx));
       return;
     }
-    if (isReservedAppPath(forwarded.path)) {
-      sendError(req, res, 404, 'RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
+    if (path.startsWith('/.latchkey/')) {
+      settle(req, res, appAuthRoute(req, res, path, deps.auth, ctx));
       return;
     }
-    settle(
-      req,
-      res,
-      identify(req, snapshot, deps.auth, ctx).then((identity) => {
-        if (!identity) {
-          if (ctx.tokenizerOn && isNavigation(req)) startHandoff(req, res, ctx);
-          else sendError(req, res, 401, 'NOT_SIGNED_IN', notSignedIn);
-          return;
-        }
-        proxyHttp(req, res, {
-          app,
-          target: forwarded.path + forwarded.query,
-          upstream: targetOf(app),
-          headers: upstreamHeaders(req, app, identity),
-          pools: deps.pools,
-          maxBodyBytes: deps.maxBodyBytes,
-          cookiePrefix: COOKIE_PREFIX,
-        });
-      }),
-    );
+    if (isReservedAppPath(path)) {
+      sendError(req, res, 404, 'RESERVED_PATH', `${path} is reserved for Latchkey`);
+      return;
+    }
+    settle(req, res, serveApp(req, res, app, snapshot, ctx, path + forwarded.query));
   }
 
-  /** The console host's home: the apps, for whoever may see them. */
+  async function serveApp(
+    req: IncomingMessage,
+    res: ServerResponse,
+    app: App,
+    snapshot: Snapshot,
+    ctx: HostContext,
+    target: string,
+  ): Promise<void> {
+    const access = await decideAccess(req, app, normalizeTarget(target).path, snapshot, deps.auth, ctx);
+    if (access.kind === 'sign-in') return startHandoff(req, res, ctx);
+    if (access.kind === 'refuse') return sendError(req, res, access.status, access.code, access.message, access.html);
+    proxyHttp(req, res, {
+      app,
+      target,
+      upstream: targetOf(app),
+      headers: upstreamHeaders(req, app, access.identityHeaders),
+      pools: deps.pools,
+      maxBodyBytes: deps.maxBodyBytes,
+      cookiePrefix: COOKIE_PREFIX,
+    });
+  }
+
+  /**
+   * `GET /.latchkey/auth` for nginx `auth_request`, Caddy `forward_auth` and Traefik
+   * `forwardAuth`: 200 with the identity headers, or 401/403 by the app's policy.
+   */
+  async function forwardAuth(req: IncomingMessage, res: ServerResponse, app: App, snapshot: Snapshot, ctx: HostContext) {
+    const access = await decideAccess(req, app, FORWARD_AUTH_PATH, snapshot, deps.auth, ctx);
+    if (access.kind === 'allow') {
+      const headers: Record<string, string> = { 'cache-control': 'no-store', 'content-length': '0' };
+      for (let i = 0; i < access.identityHeaders.length; i += 2) {
+        headers[access.identityHeaders[i] as string] = access.identityHeaders[i + 1] as string;
+      }
+      res.writeHead(200, headers);
+      res.end();
+    } else if (access.kind === 'sign-in') {
+      sendError(req, res, 401, 'NOT_SIGNED_IN', 'this gateway needs a sign-in and the request carries none');
+    } else {
+      sendError(req, res, access.status, access.code, access.message);
+    }
+  }
+
+  /** The console host's home: the apps, for whoever may see them. Tokens never count here. */
   async function consoleHome(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot, ctx: HostContext) {
-    if (await identify(req, snapshot, deps.auth, ctx)) {
+    if ((await identify(req, snapshot, deps.auth, ctx, false)).kind === 'user') {
       sendHtml(res, 200, appsPage(snapshot.appList, ctx.port));
     } else if (ctx.tokenizerOn && isNavigation(req)) {
       res.writeHead(303, { location: '/.latchkey/login?rd=%2F', 'cache-control': 'no-store' });
       res.end();
     } else {
-      sendError(req, res, 401, 'NOT_SIGNED_IN', notSignedIn);
+      sendError(req, res, 401, 'NOT_SIGNED_IN', 'sign in to see the apps');
     }
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const refuse = refuser(socket);
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      refuse(400, 'Bad Request', 'UPGRADE_REFUSED', 'only WebSocket upgrades are served');
+      refuser(socket)(400, 'Bad Request', 'UPGRADE_REFUSED', 'only WebSocket upgrades are served');
       return;
     }
     socket.pause();
-    whenAdmitted(req, true, deps, (admitted) => routeUpgrade(req, socket, head, admitted));
+    whenAdmitted(req, true, deps, (admitted) => {
+      routeUpgrade(req, socket, head, admitted).catch(() => socket.destroy());
+    });
   }
 
-  function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, admitted: Admitted | Refusal): void {
+  async function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, admitted: Admitted | Refusal) {
     const refuse = refuser(socket);
     if (isRefusal(admitted)) {
-      const reason =
-        admitted.status === 400 ? 'Bad Request' : admitted.status === 421 ? 'Misdirected Request' : 'Forbidden';
-      refuse(admitted.status, reason, admitted.code, admitted.message);
-      return;
+      return refuse(admitted.status, REASONS[admitted.status] ?? 'Forbidden', admitted.code, admitted.message);
     }
     const { app, snapshot } = admitted;
-    if (!app) {
-      refuse(404, 'Not Found', 'APP_UNKNOWN', 'no app serves WebSockets at this host');
-      return;
-    }
+    if (!app) return refuse(404, 'Not Found', 'APP_UNKNOWN', 'no app serves WebSockets at this host');
     const forwarded = normalizeTarget(req.url as string);
     if (isReservedAppPath(forwarded.path)) {
-      refuse(404, 'Not Found', 'RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
-      return;
+      return refuse(404, 'Not Found', 'RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
     }
     const ctx = hostContext(admitted.target, deps.port(), deps, snapshot);
-    identify(req, snapshot, deps.auth, ctx).then(
-      (identity) => {
-        if (!identity) return refuse(401, 'Unauthorized', 'NOT_SIGNED_IN', notSignedIn);
-        const headers = upstreamHeaders(req, app, identity);
-        proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
-      },
-      () => socket.destroy(),
-    );
+    const access = await decideAccess(req, app, forwarded.path, snapshot, deps.auth, ctx);
+    if (access.kind === 'sign-in') {
+      return refuse(401, 'Unauthorized', 'NOT_SIGNED_IN', 'this gateway needs a sign-in and the request carries none');
+    }
+    if (access.kind === 'refuse') {
+      return refuse(access.status, REASONS[access.status] ?? 'Forbidden', access.code, access.message);
+    }
+    const headers = upstreamHeaders(req, app, access.identityHeaders);
+    proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
   }
 
   return { onRequest, onUpgrade };

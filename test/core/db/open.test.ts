@@ -32,7 +32,7 @@ describe('openDatabase', () => {
     cleanups.unshift(() => db.close());
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['apps', 'audit', 'bans', 'login_failures', 'sessions', 'settings', 'users']);
+    expect(tables).toEqual(['apps', 'audit', 'bans', 'login_failures', 'sessions', 'settings', 'tokens', 'users']);
   });
 
   it('refuses a database from a newer Latchkey, naming both versions, and leaves it untouched', () => {
@@ -98,9 +98,9 @@ describe('migration 2 (sessions, regulation, audit)', () => {
 
     const db = openDatabase(file);
     cleanups.unshift(() => db.close());
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(db.prepare('SELECT username FROM users').pluck().all()).toEqual(['ann']);
-    db.prepare(`INSERT INTO sessions VALUES ('s1', 1, 1, 1, 99)`).run();
+    db.prepare(`INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES ('s1', 1, 1, 1, 99)`).run();
     db.prepare('DELETE FROM users WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
   });

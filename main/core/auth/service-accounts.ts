@@ -1,0 +1,116 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LatchkeyError } from '../../common/errors.js';
+import type { TokenRow } from '../db/tokens-repo.js';
+import type { User } from '../db/users-repo.js';
+import type { Store } from '../store.js';
+
+/** `<lookup id>.<secret>`: the id finds the row, the secret is checked against its hash. */
+const TOKEN = /^([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
+const TOUCH_EVERY_MS = 60_000;
+export const DEFAULT_TOKEN_LIFETIME_MS = 90 * 86_400_000;
+
+/** The token is 256 random bits: one SHA-256 is enough, no slow hash is needed. */
+function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+export interface TokenView {
+  id: string;
+  username: string;
+  description: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+function viewOf(row: TokenRow): TokenView {
+  const { id, username, description, createdBy, createdAt, expiresAt, lastUsedAt, revokedAt } = row;
+  return { id, username, description, createdBy, createdAt, expiresAt, lastUsedAt, revokedAt };
+}
+
+/**
+ * Creates a service-account token for a user. The raw token is returned once, here;
+ * only its lookup id and a hash are stored, hashed before the transaction.
+ */
+export function createToken(
+  store: Store,
+  input: { username: string; lifetimeMs: number | null; description?: string | undefined },
+  actor: string,
+): { token: string; view: TokenView } {
+  const user = store.users.findByUsername(input.username.trim().toLowerCase());
+  if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${input.username}"`);
+  const description = (input.description ?? '').trim();
+  if (description.length > 200) throw new LatchkeyError('BAD_ARGUMENT', 'description must be at most 200 characters');
+  const id = randomBytes(12).toString('base64url');
+  const secret = randomBytes(32).toString('base64url');
+  const now = store.clock.now();
+  const row = {
+    id,
+    userId: user.id,
+    secretHash: hashSecret(secret).toString('hex'),
+    description,
+    createdBy: actor,
+    createdAt: now,
+    expiresAt: input.lifetimeMs === null ? null : now + input.lifetimeMs,
+  };
+  store.db.transaction(() => {
+    store.tokens.insert(row);
+    store.audit.record('token.created', actor, user.username, { id, expiresAt: row.expiresAt });
+  })();
+  return { token: `${id}.${secret}`, view: viewOf(store.tokens.find(id) as TokenRow) };
+}
+
+export function listTokens(store: Store): TokenView[] {
+  return store.tokens.list().map(viewOf);
+}
+
+export function revokeToken(store: Store, id: string, actor: string): void {
+  const row = store.tokens.find(id);
+  if (!row) throw new LatchkeyError('TOKEN_NOT_FOUND', `no token with id "${id}"`);
+  if (!store.tokens.revoke(id, store.clock.now())) {
+    throw new LatchkeyError('TOKEN_NOT_FOUND', `token "${id}" is already revoked`);
+  }
+  store.audit.record('token.revoked', actor, row.username, { id });
+}
+
+export type TokenCheck = { user: User; tokenId: string } | { status: 401 | 403; reason: string };
+
+/** Whether a presented token lets its user in right now (SPEC §5). */
+export function checkToken(store: Store, token: string): TokenCheck {
+  const match = TOKEN.exec(token);
+  if (!match) return { status: 401, reason: 'the token is malformed' };
+  const [, id, secret] = match as unknown as [string, string, string];
+  const row = store.tokens.find(id);
+  if (!row || !timingSafeEqual(Buffer.from(row.secretHash, 'hex'), hashSecret(secret))) {
+    return { status: 401, reason: 'the token is not valid' };
+  }
+  const now = store.clock.now();
+  if (row.revokedAt !== null) return { status: 401, reason: 'the token was revoked' };
+  if (row.expiresAt !== null && row.expiresAt <= now) return { status: 401, reason: 'the token has expired' };
+  const user = store.users.findById(row.userId);
+  if (!user) return { status: 401, reason: 'the token is not valid' };
+  if (!user.enabled) return { status: 403, reason: `user "${user.username}" is disabled` };
+  if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_EVERY_MS) store.tokens.touch(id, now);
+  return { user, tokenId: id };
+}
+
+/**
+ * The Latchkey token a request presents, in one of the three accepted forms; never from
+ * the URL or a cookie. `malformed` when a Latchkey scheme is used without a usable token.
+ */
+export function presentedToken(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    const value = (rawHeaders[i + 1] as string).trim();
+    if (name === 'x-latchkey-authorization') return value;
+    if (name === 'authorization') {
+      const bearer = /^bearer\s+latchkey-(.*)$/i.exec(value);
+      if (bearer) return bearer[1] as string;
+      const own = /^latchkey\s+(.*)$/i.exec(value);
+      if (own) return own[1] as string;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,100 @@
+import { LatchkeyError } from '../../common/errors.js';
+import type { SessionRow } from '../db/sessions-repo.js';
+import type { User } from '../db/users-repo.js';
+import { currentIdentn } from '../state.js';
+import type { Store } from '../store.js';
+import { findRootUser } from './root-admin.js';
+
+/** View-as ends by itself after an hour, like Pomerium's impersonation. */
+export const VIEW_AS_MS = 3_600_000;
+const GLOBAL_KEY = 'viewas.global';
+
+interface GlobalViewAs {
+  userId: number;
+  until: number;
+}
+
+/** The user an Admin may view as: another, enabled user. */
+function target(store: Store, username: string, admin: User): User {
+  const user = store.users.findByUsername(username.trim().toLowerCase());
+  if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${username}"`);
+  if (!user.enabled) throw new LatchkeyError('VIEW_AS_INVALID', `"${user.username}" is disabled`);
+  if (user.id === admin.id) throw new LatchkeyError('VIEW_AS_INVALID', 'you are already yourself');
+  return user;
+}
+
+/** In impersonation mode, who every request is while viewing as someone; undefined when nobody. */
+export function globalViewAs(store: Store, now: number): { user: User; until: number } | undefined {
+  const value = store.settings.get(GLOBAL_KEY) as GlobalViewAs | null | undefined;
+  if (!value || value.until <= now) return undefined;
+  const user = store.users.findById(value.userId);
+  return user?.enabled ? { user, until: value.until } : undefined;
+}
+
+/**
+ * Impersonation mode's view-as (CLI, tray, console): every request becomes that user's
+ * until stopped, an hour passes, or the user is disabled.
+ */
+export function startGlobalViewAs(store: Store, username: string, by: string): { user: User; until: number } {
+  if (!currentIdentn(store).impersonation.enabled) {
+    throw new LatchkeyError(
+      'VIEW_AS_INVALID',
+      'with logins on, view-as belongs to an Admin session; start it from the console while signed in',
+    );
+  }
+  const root = findRootUser(store.settings, store.users);
+  if (!root) throw new LatchkeyError('ADMIN_MISSING', 'there is no Admin to view as someone');
+  const now = store.clock.now();
+  const current = globalViewAs(store, now);
+  if (current) {
+    throw new LatchkeyError('VIEW_AS_INVALID', `already viewing as "${current.user.username}"; stop that first`);
+  }
+  const user = target(store, username, root);
+  const until = now + VIEW_AS_MS;
+  store.db.transaction(() => {
+    store.settings.setMany({ [GLOBAL_KEY]: { userId: user.id, until } satisfies GlobalViewAs });
+    store.audit.record('viewas.started', root.username, user.username, { by, until });
+  })();
+  return { user, until };
+}
+
+/** Stops impersonation mode's view-as; always allowed. The user it ended, if any. */
+export function stopGlobalViewAs(store: Store, by: string): string | undefined {
+  const current = globalViewAs(store, store.clock.now());
+  const root = findRootUser(store.settings, store.users);
+  store.db.transaction(() => {
+    store.settings.setMany({ [GLOBAL_KEY]: null });
+    if (current) store.audit.record('viewas.stopped', root?.username ?? null, current.user.username, { by });
+  })();
+  return current?.user.username;
+}
+
+/** With logins: the session's viewed user, when still valid. */
+export function sessionViewAs(store: Store, session: SessionRow, now: number): User | undefined {
+  if (!session.viewAsUserId || !session.viewAsUntil || session.viewAsUntil <= now) return undefined;
+  const user = store.users.findById(session.viewAsUserId);
+  return user?.enabled ? user : undefined;
+}
+
+/** With logins: an Admin's session starts viewing as a user. */
+export function startSessionViewAs(store: Store, session: SessionRow, admin: User, username: string): User {
+  if (admin.role !== 'Admin') throw new LatchkeyError('FORBIDDEN', 'only an Admin may view as another user');
+  const now = store.clock.now();
+  const current = sessionViewAs(store, session, now);
+  if (current) throw new LatchkeyError('VIEW_AS_INVALID', `already viewing as "${current.username}"; stop that first`);
+  const user = target(store, username, admin);
+  store.db.transaction(() => {
+    store.sessions.setViewAs(session.id, user.id, now + VIEW_AS_MS);
+    store.audit.record('viewas.started', admin.username, user.username, { until: now + VIEW_AS_MS });
+  })();
+  return user;
+}
+
+/** Stopping is always allowed to the real user of the session. */
+export function stopSessionViewAs(store: Store, session: SessionRow, admin: User): void {
+  const current = sessionViewAs(store, session, store.clock.now());
+  store.db.transaction(() => {
+    store.sessions.setViewAs(session.id, null, null);
+    if (current) store.audit.record('viewas.stopped', admin.username, current.username);
+  })();
+}

@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import type { App } from '../../common/apps.js';
+import type { AssertedIdentity } from '../auth/assertion.js';
+import { checkToken, presentedToken } from '../auth/service-accounts.js';
+import { sessionViewAs } from '../auth/view-as.js';
+import type { Snapshot } from '../state.js';
+import type { HostContext } from './auth-routes.js';
+import { identityHeaders } from './identity-headers.js';
+import { sessionOf, type AuthDeps } from './sign-in.js';
+
+export type Identification =
+  | { kind: 'user'; identity: AssertedIdentity }
+  | { kind: 'refused'; status: 401 | 403; reason: string }
+  | { kind: 'none' };
+
+const NONE: Identification = { kind: 'none' };
+
+/**
+ * Who is asking, by the identN chain (SPEC §1): impersonation, then a session cookie,
+ * then a service-account token. View-as replaces the user and names the Admin as viewer.
+ * Tokens count only where `tokens` says so: never on the control plane.
+ */
+export async function identify(
+  req: IncomingMessage,
+  snapshot: Snapshot,
+  auth: AuthDeps,
+  ctx: HostContext,
+  tokens: boolean,
+): Promise<Identification> {
+  const now = auth.store.clock.now();
+  const { identn } = snapshot;
+  if (identn.impersonation.enabled) {
+    const root = snapshot.root;
+    const viewAs = snapshot.viewAs && snapshot.viewAs.until > now ? snapshot.viewAs.user : undefined;
+    const user = viewAs ?? root;
+    return { kind: 'user', identity: { ...pick(user), viewer: viewAs ? root.username : undefined } };
+  }
+  if (identn.tokenizer.enabled) {
+    const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
+    if (signedIn) {
+      const viewAs = sessionViewAs(auth.store, signedIn.session, now);
+      const user = viewAs ?? signedIn.user;
+      return { kind: 'user', identity: { ...pick(user), viewer: viewAs ? signedIn.user.username : undefined } };
+    }
+  }
+  if (identn.apikey.enabled && tokens) {
+    const token = presentedToken(req.rawHeaders);
+    if (token !== undefined) {
+      const check = checkToken(auth.store, token);
+      return 'user' in check ? { kind: 'user', identity: pick(check.user) } : { kind: 'refused', ...check };
+    }
+  }
+  return NONE;
+}
+
+function pick(user: AssertedIdentity): AssertedIdentity {
+  return { username: user.username, email: user.email, role: user.role };
+}
+
+/** An app's policy (SPEC §6): its roles and usernames; every signed-in user when it lists none. */
+export function allows(app: App, identity: AssertedIdentity): boolean {
+  if (app.allowRoles.length === 0 && app.allowUsers.length === 0) return true;
+  return app.allowRoles.includes(identity.role) || app.allowUsers.includes(identity.username);
+}
+
+/** Whether a normalized path is one of the app's public paths, or below one. Never the query. */
+export function isPublicPath(app: App, path: string): boolean {
+  return app.publicPaths.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
+}
+
+/** The identity headers of the app's preset, the signed assertion, and the viewer if any. */
+export async function assertedHeaders(
+  identity: AssertedIdentity,
+  app: App,
+  auth: AuthDeps,
+  ctx: HostContext,
+): Promise<string[]> {
+  const headers = identityHeaders(identity, app.headers);
+  headers.push('x-latchkey-jwt-assertion', await auth.signer.sign(identity, ctx.origin, ctx.consoleOrigin));
+  if (identity.viewer) headers.push('x-latchkey-impersonator', identity.viewer);
+  return headers;
+}
