@@ -6,6 +6,7 @@ import { registerApp } from './commands/app.js';
 import { registerAudit } from './commands/audit.js';
 import { registerIdentn } from './commands/identn.js';
 import { registerServe } from './commands/serve.js';
+import { registerTokens } from './commands/tokens.js';
 
 function fail(message: string, exitCode: number): never {
   process.stderr.write(`latchkey: ${message}\n`);
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerApp(program);
   registerAdmin(program);
   registerAudit(program);
+  registerTokens(program);
   addCommonOptions(program);
   const quiet = (c: Command) => {
     c.exitOverride();

@@ -38,23 +38,27 @@ function storedKeys(store: Store): StoredKey[] {
 
 /** Creates the install's first signing key if it has none; kept in the owner-only database. */
 export function ensureAssertionKey(store: Store): void {
-  store.db.transaction(() => {
-    if (storedKeys(store).some((k) => k.retiredAt === null)) return;
-    store.settings.setMany({ [KEYS_KEY]: [...storedKeys(store), newKey(store.clock.now())] });
-  }).immediate();
+  store.db
+    .transaction(() => {
+      if (storedKeys(store).some((k) => k.retiredAt === null)) return;
+      store.settings.setMany({ [KEYS_KEY]: [...storedKeys(store), newKey(store.clock.now())] });
+    })
+    .immediate();
 }
 
 /** A new current key; the old ones stay published for the grace period, then go. */
 export function rotateAssertionKey(store: Store, by: string): string {
   const now = store.clock.now();
   const fresh = newKey(now);
-  store.db.transaction(() => {
-    const kept = storedKeys(store)
-      .map((k) => (k.retiredAt === null ? { ...k, retiredAt: now } : k))
-      .filter((k) => (k.retiredAt as number) + ROTATION_GRACE_MS > now);
-    store.settings.setMany({ [KEYS_KEY]: [...kept, fresh] });
-    store.audit.record('keys.rotated', by, null, { kid: fresh.kid });
-  }).immediate();
+  store.db
+    .transaction(() => {
+      const kept = storedKeys(store)
+        .map((k) => (k.retiredAt === null ? { ...k, retiredAt: now } : k))
+        .filter((k) => (k.retiredAt as number) + ROTATION_GRACE_MS > now);
+      store.settings.setMany({ [KEYS_KEY]: [...kept, fresh] });
+      store.audit.record('keys.rotated', by, null, { kid: fresh.kid });
+    })
+    .immediate();
   return fresh.kid;
 }
 

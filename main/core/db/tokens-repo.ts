@@ -55,7 +55,9 @@ export class TokensRepo {
     );
     this.byId = db.prepare<[string], Row>(`${SELECT} WHERE tokens.id = ?`);
     this.all = db.prepare<[], Row>(`${SELECT} ORDER BY tokens.created_at DESC`);
-    this.revokeRow = db.prepare<[number, string]>('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+    this.revokeRow = db.prepare<[number, string]>(
+      'UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+    );
     this.touchRow = db.prepare<[number, string]>('UPDATE tokens SET last_used_at = ? WHERE id = ?');
   }
 

@@ -30,12 +30,22 @@ export async function decideAccess(
   const who = await identify(req, snapshot, auth, ctx, true);
   if (who.kind === 'refused') {
     if (publicPath) return { kind: 'allow', identityHeaders: [] };
-    return { kind: 'refuse', status: who.status, code: who.status === 403 ? 'FORBIDDEN' : 'TOKEN_INVALID', message: who.reason };
+    return {
+      kind: 'refuse',
+      status: who.status,
+      code: who.status === 403 ? 'FORBIDDEN' : 'TOKEN_INVALID',
+      message: who.reason,
+    };
   }
   if (who.kind === 'none') {
     if (publicPath) return { kind: 'allow', identityHeaders: [] };
     if (ctx.tokenizerOn && isNavigation(req)) return { kind: 'sign-in' };
-    return { kind: 'refuse', status: 401, code: 'NOT_SIGNED_IN', message: 'this gateway needs a sign-in and the request carries none' };
+    return {
+      kind: 'refuse',
+      status: 401,
+      code: 'NOT_SIGNED_IN',
+      message: 'this gateway needs a sign-in and the request carries none',
+    };
   }
   const { identity } = who;
   if (!allows(app, identity)) {

@@ -194,7 +194,13 @@ export function createRouter(deps: RouterDeps) {
    * `GET /.latchkey/auth` for nginx `auth_request`, Caddy `forward_auth` and Traefik
    * `forwardAuth`: 200 with the identity headers, or 401/403 by the app's policy.
    */
-  async function forwardAuth(req: IncomingMessage, res: ServerResponse, app: App, snapshot: Snapshot, ctx: HostContext) {
+  async function forwardAuth(
+    req: IncomingMessage,
+    res: ServerResponse,
+    app: App,
+    snapshot: Snapshot,
+    ctx: HostContext,
+  ) {
     const access = await decideAccess(req, app, FORWARD_AUTH_PATH, snapshot, deps.auth, ctx);
     if (access.kind === 'allow') {
       const headers: Record<string, string> = { 'cache-control': 'no-store', 'content-length': '0' };

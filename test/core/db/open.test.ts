@@ -100,7 +100,9 @@ describe('migration 2 (sessions, regulation, audit)', () => {
     cleanups.unshift(() => db.close());
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(db.prepare('SELECT username FROM users').pluck().all()).toEqual(['ann']);
-    db.prepare(`INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES ('s1', 1, 1, 1, 99)`).run();
+    db.prepare(
+      `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES ('s1', 1, 1, 1, 99)`,
+    ).run();
     db.prepare('DELETE FROM users WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
   });
