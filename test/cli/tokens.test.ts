@@ -47,7 +47,7 @@ describe('latchkey token, against a running gateway', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43}$/);
     const id = token.split('.')[0] as string;
 
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { Authorization: `Bearer Latchkey-${token}` },
       { 'X-Latchkey-Authorization': token },
       { Authorization: `Latchkey ${token}` },
