@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isLatchkeyError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
-import { registerAdmin } from './commands/admin.js';
+import { registerAdmin, registerConsoleLink } from './commands/admin.js';
 import { registerApp } from './commands/app.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBackup } from './commands/backup.js';
 import { registerIdentn } from './commands/identn.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
@@ -36,8 +37,10 @@ export function buildProgram(): Command {
   registerIdentn(program);
   registerApp(program);
   registerAdmin(program);
+  registerConsoleLink(program);
   registerAudit(program);
   registerTokens(program);
+  registerBackup(program);
   addCommonOptions(program);
   const quiet = (c: Command) => {
     c.exitOverride();

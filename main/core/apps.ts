@@ -48,6 +48,13 @@ export class AppService {
     return app;
   }
 
+  update(input: AppInput): App {
+    const app = parseApp(input, 'stored');
+    this.assertNotPinned(app.slug);
+    if (!this.repo.update(app)) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${app.slug}"`);
+    return app;
+  }
+
   remove(slug: string): void {
     this.assertNotPinned(slug);
     if (!this.repo.delete(slug)) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${slug}"`);

@@ -1,5 +1,6 @@
 import { LatchkeyError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
+import { createConsoleApi, type ConsoleApi } from './api/service.js';
 import { createAuth } from './auth/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config/config.js';
@@ -30,11 +31,18 @@ export interface CoreOptions {
   host?: string | undefined;
   /** The built renderer (`dist/renderer`); the default finds it from the package root. */
   rendererDir?: string;
+  /**
+   * Whether the console API answers over HTTP on the console host: yes under
+   * `latchkey serve`; the desktop app binds it to IPC instead and passes false.
+   */
+  httpControlPlane?: boolean;
 }
 
 export interface Core {
   store: Store;
   auth: AuthDeps;
+  /** The console API, for the HTTP transport here and the desktop shell's IPC. */
+  api: ConsoleApi;
   state: LiveState;
   config: Config;
   listen(): Promise<Listening>;
@@ -73,6 +81,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       );
     }
     const auth = createAuth(store);
+    const api = createConsoleApi({ store, port: () => listening?.port ?? 0 });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
     const state = new LiveState(store, (snapshot) => {
@@ -83,6 +92,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const core: Core = {
       store,
       auth,
+      api,
       state,
       config,
       async listen() {
@@ -93,6 +103,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           (config.pinned('port') ? config.get('port') : typeof stored === 'number' ? stored : config.get('port'));
         const router = createRouter({
           auth,
+          api: options.httpControlPlane === false ? undefined : api,
           pages: new StaticPages(options.rendererDir ?? defaultRendererDir()),
           state,
           port: () => listening?.port ?? port,

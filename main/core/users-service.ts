@@ -115,6 +115,8 @@ export async function changeOwnPassword(
   store: Store,
   user: User,
   input: { currentPassword: string; newPassword: string },
+  /** The session that made the change stays signed in; every other one ends. */
+  keepSessionId?: string,
 ): Promise<void> {
   assertPassword(input.newPassword);
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
@@ -123,7 +125,7 @@ export async function changeOwnPassword(
   const hash = await hashPassword(input.newPassword);
   store.db.transaction(() => {
     store.users.setPassword(user.id, hash, true);
-    store.sessions.deleteForUser(user.id);
+    store.sessions.deleteForUser(user.id, keepSessionId);
     store.audit.record('password.changed', user.username, user.username);
   })();
   forgetInitialPassword(store, user);

@@ -32,7 +32,9 @@ describe('latchkey serve', () => {
     const dir = dataDir();
     const server = await serve(['--port', '0', '--data-dir', dir]);
     expect(server.lines[0]).toBe(`latchkey listening on http://localhost:${server.port}`);
-    expect(server.lines[1]).toBe(`console: http://latchkey.localhost:${server.port}/`);
+    expect(server.lines[1]).toMatch(
+      new RegExp(`^console: http://latchkey\\.localhost:${server.port}/\\.latchkey/console\\?code=[A-Za-z0-9_-]{32}$`),
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(server.lines).toContain(`initial admin password: ${dir}/initial-admin-password`);
     const config = await sendRequest(server.port, { host: `localhost:${server.port}`, path: '/api/v1/global/config' });

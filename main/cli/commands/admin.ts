@@ -1,9 +1,26 @@
 import type { Command } from 'commander';
+import { LatchkeyError } from '../../common/errors.js';
+import { mintConsoleLink } from '../../core/api/console-sessions.js';
 import { liftBan } from '../../core/auth/regulation.js';
 import { createUser, listUsers, resetPassword } from '../../core/users-service.js';
 import { print, withStore, type CommonOptions } from '../context.js';
 
 const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+
+export function registerConsoleLink(program: Command): void {
+  program
+    .command('console-link')
+    .description('print a new one-time link to the console of the gateway on this data directory')
+    .action(async (o: CommonOptions) => {
+      await withStore(o, (store) => {
+        const port = store.settings.get('gateway.last-port');
+        if (typeof port !== 'number') {
+          throw new LatchkeyError('BAD_ARGUMENT', 'this data directory has never served; run latchkey serve first');
+        }
+        print(mintConsoleLink(store, port));
+      });
+    });
+}
 
 export function registerAdmin(program: Command): void {
   const admin = program

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { mintConsoleLink } from '../../core/api/console-sessions.js';
 import { createCore } from '../../core/index.js';
 import { stderrLogger } from '../../core/log.js';
 import { dataDirOf, portNumber, print, type CommonOptions } from '../context.js';
@@ -32,7 +33,7 @@ export function registerServe(program: Command): void {
         throw error;
       }
       print(`latchkey listening on http://localhost:${listening.port}`);
-      print(`console: http://latchkey.localhost:${listening.port}/`);
+      print(`console: ${mintConsoleLink(core.store, listening.port)}`);
       if (existsSync(core.store.files.initialAdminPassword)) {
         print(`initial admin password: ${core.store.files.initialAdminPassword}`);
       }

@@ -1,5 +1,6 @@
 import type { Store } from '../store.js';
 import type { AuthDeps } from '../gateway/sign-in.js';
+import { ConsoleSessions } from '../api/console-sessions.js';
 import { AssertionSigner } from './assertion.js';
 import { HandoffCodes } from './handoff.js';
 import { HashGate } from './hash-gate.js';
@@ -24,5 +25,6 @@ export function createAuth(store: Store): AuthDeps {
   const login = new Login(store.db, store.users, sessions, regulation, store.audit, new HashGate());
   const signupRole = config.get('auth.internal.signup-enabled') ? config.get('auth.signup-default-role') : undefined;
   const signer = new AssertionSigner(store, clock);
-  return { store, sessions, login, codes: new HandoffCodes(clock), signupRole, signer };
+  const consoleSessions = new ConsoleSessions(clock);
+  return { store, sessions, login, codes: new HandoffCodes(clock), signupRole, signer, consoleSessions };
 }

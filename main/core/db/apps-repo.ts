@@ -36,6 +36,7 @@ export class AppsRepo {
   private readonly selectAll;
   private readonly insertRow;
   private readonly deleteRow;
+  private readonly updateRow;
 
   constructor(
     db: Db,
@@ -49,6 +50,12 @@ export class AppsRepo {
                @allowedOrigins, @healthPath, @at, @at)`,
     );
     this.deleteRow = db.prepare<[string]>('DELETE FROM apps WHERE slug = ?');
+    this.updateRow = db.prepare(
+      `UPDATE apps SET name = @name, upstream = @upstream, allow_roles = @allowRoles, allow_users = @allowUsers,
+         public_paths = @publicPaths, headers = @headers, preserve_host = @preserveHost,
+         allowed_origins = @allowedOrigins, health_path = @healthPath, updated_at = @at
+       WHERE slug = @slug`,
+    );
   }
 
   list(): App[] {
@@ -76,6 +83,25 @@ export class AppsRepo {
       }
       throw error;
     }
+  }
+
+  /** True when the app existed and was changed. */
+  update(app: Omit<App, 'source'>): boolean {
+    return (
+      this.updateRow.run({
+        slug: app.slug,
+        name: app.name,
+        upstream: app.upstream,
+        allowRoles: JSON.stringify(app.allowRoles),
+        allowUsers: JSON.stringify(app.allowUsers),
+        publicPaths: JSON.stringify(app.publicPaths),
+        headers: app.headers,
+        preserveHost: app.preserveHost ? 1 : 0,
+        allowedOrigins: JSON.stringify(app.allowedOrigins),
+        healthPath: app.healthPath,
+        at: this.clock.now(),
+      }).changes > 0
+    );
   }
 
   /** True when a row was removed. */

@@ -38,9 +38,12 @@ interface AuditRow {
   detail: string;
 }
 
+const toEntry = (r: AuditRow): AuditEntry => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> });
+
 export class AuditRepo {
   private readonly insert;
   private readonly page;
+  private readonly filtered;
 
   constructor(
     db: Db,
@@ -50,6 +53,12 @@ export class AuditRepo {
       'INSERT INTO audit (at, kind, actor, subject, detail) VALUES (?, ?, ?, ?, ?)',
     );
     this.page = db.prepare<[number, number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ? OFFSET ?');
+    this.filtered = db.prepare<{ kind: string | null; user: string | null; limit: number; offset: number }, AuditRow>(
+      `SELECT * FROM audit
+       WHERE (@kind IS NULL OR kind = @kind OR kind LIKE @kind || '.%')
+         AND (@user IS NULL OR actor = @user OR subject = @user)
+       ORDER BY id DESC LIMIT @limit OFFSET @offset`,
+    );
   }
 
   /** `actor` did `kind` to `subject`; `cli` or `gateway` when no user acted. */
@@ -59,6 +68,13 @@ export class AuditRepo {
 
   /** Newest first. */
   list(limit: number, offset = 0): AuditEntry[] {
-    return this.page.all(limit, offset).map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+    return this.page.all(limit, offset).map(toEntry);
+  }
+
+  /** Newest first, by kind (`login` also matches `login.failed`) and by user (actor or subject). */
+  query(filter: { kind?: string | undefined; user?: string | undefined; limit: number; offset: number }): AuditEntry[] {
+    return this.filtered
+      .all({ kind: filter.kind || null, user: filter.user || null, limit: filter.limit, offset: filter.offset })
+      .map(toEntry);
   }
 }

@@ -37,7 +37,7 @@ export class SessionsRepo {
     this.selectRow = db.prepare<[string], Row>('SELECT * FROM sessions WHERE id = ?');
     this.touchRow = db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id = ?');
     this.deleteRow = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
-    this.deleteByUser = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
+    this.deleteByUser = db.prepare<[number, string]>('DELETE FROM sessions WHERE user_id = ? AND id != ?');
     this.deleteExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
     this.setViewAsRow = db.prepare<[number | null, number | null, string]>(
       'UPDATE sessions SET view_as_user_id = ?, view_as_until = ? WHERE id = ?',
@@ -76,8 +76,8 @@ export class SessionsRepo {
   }
 
   /** Ends every session of a user: after a password change, disabling, a role change. */
-  deleteForUser(userId: number): number {
-    return this.deleteByUser.run(userId).changes;
+  deleteForUser(userId: number, exceptId = ''): number {
+    return this.deleteByUser.run(userId, exceptId).changes;
   }
 
   deleteExpiredBefore(at: number): number {

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { startSessionViewAs, stopSessionViewAs } from '../auth/view-as.js';
-import { changeOwnPassword, createUser } from '../users-service.js';
+import { createUser } from '../users-service.js';
 import { BodyTooLarge, readFields } from './body.js';
 import { clearCookie, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
-import { loginPage, logoutPage, refusalPage } from './pages.js';
+import { consoleLinkPage, loginPage, logoutPage, refusalPage } from './pages.js';
+import { redeemConsoleLink } from '../api/console-sessions.js';
+import { consoleCookieName } from '../api/http.js';
 import { sendError, sendHtml, sendJson } from './respond.js';
-import { BUILT_PAGE_CSP, type StaticPages } from './static-pages.js';
+import { sendBuiltPage, type StaticPages } from './static-pages.js';
 import { appTarget, safeLocalPath } from './return-address.js';
 import { isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
 
@@ -19,6 +21,8 @@ export interface HostContext {
   baseNames: ReadonlySet<string>;
   tokenizerOn: boolean;
   pages: StaticPages;
+  /** False in the desktop app: the control plane has no HTTP route there (SPEC §8). */
+  controlPlane: boolean;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -40,6 +44,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 function redirect(res: ServerResponse, location: string, cookies: string[] = [], extra: Record<string, string> = {}) {
+  if (cookies.length === 0) {
+    res.writeHead(303, { location, 'cache-control': 'no-store', ...extra });
+    return void res.end();
+  }
   res.writeHead(303, { location, 'cache-control': 'no-store', 'set-cookie': cookies, ...extra });
   res.end();
 }
@@ -89,6 +97,7 @@ export async function consoleAuthRoute(
       }
       return;
     }
+    if (path === '/.latchkey/console' && ctx.controlPlane) return await consoleLink(req, res, auth, ctx);
     if (!ctx.tokenizerOn && path !== '/.latchkey/logout') {
       throw new LatchkeyError('LOGIN_OFF', 'sign-in is off: impersonation mode lets every request in');
     }
@@ -97,16 +106,7 @@ export async function consoleAuthRoute(
       if (await sessionOf(req, auth, ctx.origin, ctx.port)) return redirect(res, returnTo);
       const built = ctx.pages.page('login.html');
       if (!built) return sendHtml(res, 200, loginPage(returnTo));
-      res.writeHead(200, {
-        'content-type': 'text/html; charset=utf-8',
-        'content-length': built.length,
-        'content-security-policy': BUILT_PAGE_CSP,
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'DENY',
-        'referrer-policy': 'same-origin',
-      });
-      return void res.end(built);
+      return sendBuiltPage(res, built);
     }
     if (path === '/.latchkey/login' && method === 'POST') return await postLogin(req, res, auth, ctx);
     if (path === '/.latchkey/signup' && method === 'POST') return await postSignup(req, res, auth, ctx);
@@ -157,6 +157,28 @@ async function postSignup(req: IncomingMessage, res: ServerResponse, auth: AuthD
   sendJson(res, 201, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
 }
 
+/** GET shows the landing page; its POST redeems the link into a console session. */
+async function consoleLink(req: IncomingMessage, res: ServerResponse, auth: AuthDeps, ctx: HostContext) {
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    return sendHtml(res, 200, consoleLinkPage(query(req).get('code') ?? ''));
+  }
+  if (req.method !== 'POST') return sendError(req, res, 405, 'NOT_FOUND', 'use POST to open the console');
+  const { fields } = await readFields(req);
+  if (!redeemConsoleLink(auth.store, fields.code ?? '')) {
+    return sendError(
+      req,
+      res,
+      400,
+      'HANDOFF_INVALID',
+      'this console link was already used or has expired; run latchkey console-link for a new one',
+    );
+  }
+  const id = auth.consoleSessions.start();
+  // A session cookie: gone with the browser; the gateway ends it after 30 idle minutes.
+  const set = `${consoleCookieName(ctx.port)}=${id}; Path=/; HttpOnly; SameSite=Strict`;
+  redirect(res, '/', [set]);
+}
+
 async function logout(
   req: IncomingMessage,
   res: ServerResponse,
@@ -167,14 +189,16 @@ async function logout(
   if (req.method === 'GET' || req.method === 'HEAD') return sendHtml(res, 200, logoutPage('/.latchkey/logout'));
   if (req.method !== 'POST') return sendError(req, res, 405, 'NOT_FOUND', 'use POST to sign out');
   const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
+  auth.consoleSessions.end(readCookie(req.headers.cookie, consoleCookieName(ctx.port)));
   if (signedIn) {
     // One row for every host: deleting it signs the browser out everywhere.
     auth.sessions.end(signedIn.session.id);
     auth.store.audit.record('logout', signedIn.user.username, signedIn.user.username);
   }
-  const cleared = clearCookie(sessionCookieName(ctx.port));
-  if (isNavigation(req) || (req.headers['content-type'] ?? '').includes('form')) return redirect(res, after, [cleared]);
-  sendJson(res, 200, { data: { signedOut: true } }, { 'set-cookie': cleared });
+  const cleared = [clearCookie(sessionCookieName(ctx.port)), clearCookie(consoleCookieName(ctx.port))];
+  if (isNavigation(req) || (req.headers['content-type'] ?? '').includes('form')) return redirect(res, after, cleared);
+  res.setHeader('set-cookie', cleared);
+  sendJson(res, 200, { data: { signedOut: true } });
 }
 
 async function handoff(req: IncomingMessage, res: ServerResponse, auth: AuthDeps, ctx: HostContext) {
@@ -238,30 +262,6 @@ export function startHandoff(req: IncomingMessage, res: ServerResponse, ctx: Hos
   redirect(res, `${ctx.consoleOrigin}/.latchkey/handoff?target=${target}&state=${state}`, [
     cookie(stateCookieName(ctx.port), state, { maxAgeSeconds: 600, path: '/.latchkey/' }),
   ]);
-}
-
-/** `POST /api/v1/account/password` on the console host: a signed-in user's own password. */
-export async function changePasswordRoute(
-  req: IncomingMessage,
-  res: ServerResponse,
-  auth: AuthDeps,
-  ctx: HostContext,
-): Promise<void> {
-  try {
-    const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;
-    if (!signedIn) throw new LatchkeyError('SESSION_REQUIRED', 'sign in to change your password');
-    const { fields, form } = await readFields(req);
-    if (form) throw new LatchkeyError('UNSUPPORTED_MEDIA_TYPE', 'send application/json');
-    await changeOwnPassword(auth.store, signedIn.user, {
-      currentPassword: fields.currentPassword ?? '',
-      newPassword: fields.newPassword ?? '',
-    });
-    // Every other session ended with the change; this browser keeps a fresh one.
-    const session = auth.sessions.start(signedIn.user);
-    sendJson(res, 200, { data: { changed: true } }, { 'set-cookie': await sessionCookie(auth, ctx, session) });
-  } catch (error) {
-    fail(req, res, error);
-  }
 }
 
 /**

@@ -26,6 +26,21 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 export type FormFields = Record<string, string>;
 
+/** A JSON object body, its values keeping their JSON types. */
+export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = (await readAll(req, OWN_BODY_LIMIT)).toString('utf8');
+  let value: unknown;
+  try {
+    value = text === '' ? {} : JSON.parse(text);
+  } catch {
+    throw new LatchkeyError('BAD_JSON', 'the body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new LatchkeyError('BAD_JSON', 'the body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
 /**
  * A JSON object or an HTML form, the only two kinds Latchkey's endpoints take; `form`
  * says which, since the two are answered differently (JSON vs a redirect).

@@ -139,3 +139,14 @@ export function forbiddenPage(app: App, username: string, viewer?: string): stri
     `<h1>No access to ${escapeHtml(app.name)}</h1><p>You are signed in as ${who}, and ${escapeHtml(app.name)} does not allow this user.</p><p>${hint}</p>`,
   );
 }
+
+/** The console link's landing page: a GET shows it, only the button's POST spends the link. */
+export function consoleLinkPage(code: string): string {
+  return page(
+    'Open the console',
+    `<h1>Open the Latchkey console</h1><p>This link opens the console once, in this browser.</p>
+<form class="card" method="post" action="/.latchkey/console"><input type="hidden" name="code" value="${escapeHtml(code)}">
+<button type="submit" autofocus>Open the console</button></form>`,
+    true,
+  );
+}

@@ -3,17 +3,13 @@ import type { Duplex } from 'node:stream';
 import type { App } from '../../common/apps.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { GlobalConfigResponse } from '../../common/identn.js';
+import type { ApiMethod } from '../../common/api.js';
+import { apiMethodFor, serveApi } from '../api/http.js';
+import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
 import { isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
 import { decideAccess } from './app-access.js';
-import {
-  appAuthRoute,
-  changePasswordRoute,
-  consoleAuthRoute,
-  startHandoff,
-  viewAsRoute,
-  type HostContext,
-} from './auth-routes.js';
+import { appAuthRoute, consoleAuthRoute, startHandoff, viewAsRoute, type HostContext } from './auth-routes.js';
 import type { Refusal } from './fetch-metadata.js';
 import { forwardableHeaders } from './headers.js';
 import { originOf, type HostTarget } from './hosts.js';
@@ -24,7 +20,7 @@ import { proxyHttp } from './proxy-http.js';
 import { proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
-import type { StaticPages } from './static-pages.js';
+import { sendBuiltPage, type StaticPages } from './static-pages.js';
 import { targetOf, type UpstreamPools } from './upstreams.js';
 
 /** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
@@ -35,6 +31,8 @@ const FORWARD_AUTH_PATH = '/.latchkey/auth';
 
 export interface RouterDeps extends AdmissionDeps {
   auth: AuthDeps;
+  /** The console API over HTTP; undefined where the control plane has no HTTP route. */
+  api: ConsoleApi | undefined;
   pages: StaticPages;
   pools: UpstreamPools;
   maxBodyBytes: number;
@@ -63,6 +61,7 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
     baseNames: deps.baseNames,
     tokenizerOn: snapshot.identn.tokenizer.enabled,
     pages: deps.pages,
+    controlPlane: deps.api !== undefined,
   };
 }
 
@@ -138,8 +137,8 @@ export function createRouter(deps: RouterDeps) {
         settle(req, res, viewAsRoute(req, res, path, deps.auth, ctx));
       } else if (target.kind === 'console' && path.startsWith('/.latchkey/')) {
         settle(req, res, consoleAuthRoute(req, res, path, deps.auth, ctx));
-      } else if (target.kind === 'console' && path === '/api/v1/account/password' && method === 'POST') {
-        settle(req, res, changePasswordRoute(req, res, deps.auth, ctx));
+      } else if (target.kind === 'console' && deps.api && apiMethodFor(method, path)) {
+        settle(req, res, serveApi(req, res, apiMethodFor(method, path) as ApiMethod, deps.api, deps.auth, ctx));
       } else if (target.kind === 'console' && path === '/' && read) {
         settle(req, res, consoleHome(req, res, snapshot, ctx));
       } else {
@@ -216,8 +215,13 @@ export function createRouter(deps: RouterDeps) {
     }
   }
 
-  /** The console host's home: the apps, for whoever may see them. Tokens never count here. */
+  /**
+   * The console host's home: the console app where it is built and has its API (it asks
+   * the API who may do what); else the list of apps, for whoever may see them.
+   */
   async function consoleHome(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot, ctx: HostContext) {
+    const built = deps.api ? deps.pages.page('index.html') : undefined;
+    if (built) return sendBuiltPage(res, built);
     if ((await identify(req, snapshot, deps.auth, ctx, false)).kind === 'user') {
       sendHtml(res, 200, appsPage(snapshot.appList, ctx.port));
     } else if (ctx.tokenizerOn && isNavigation(req)) {

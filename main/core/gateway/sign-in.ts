@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Role } from '../../common/apps.js';
+import type { ConsoleSessions } from '../api/console-sessions.js';
 import type { AssertionSigner } from '../auth/assertion.js';
 import type { HandoffCodes } from '../auth/handoff.js';
 import type { Login } from '../auth/login.js';
@@ -16,6 +17,7 @@ export interface AuthDeps {
   /** The role of people who sign themselves up; undefined while sign-up is off. */
   signupRole: Role | undefined;
   signer: AssertionSigner;
+  consoleSessions: ConsoleSessions;
 }
 
 /** The signed-in user of this host's session cookie, if it is alive. */

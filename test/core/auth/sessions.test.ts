@@ -84,10 +84,9 @@ describe('a session ends on the next request after', () => {
       body: JSON.stringify({ currentPassword: first.password, newPassword: 'brand new password' }),
     });
     expect(change.status).toBe(200);
-    const renewed = String(change.headers['set-cookie']).split(';')[0] as string;
+    expect(change.json()).toEqual({ data: { changed: true } });
     expect((await home(secondCookie)).status).toBe(401);
-    expect((await home(first.cookie)).status).toBe(401);
-    expect((await home(renewed)).status).toBe(200);
+    expect((await home(first.cookie)).status).toBe(200);
   });
 
   it('disabling, by another process', async () => {

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { appInputSchema, HEADER_PRESETS, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role } from './apps.js';
+import type { IdentnState } from './identn.js';
+
+/**
+ * The console API: one list of methods, each with its input schema and HTTP route. The
+ * core implements every method once (main/core/api); the HTTP transport binds them at
+ * /api/v1/… under `latchkey serve`, the desktop shell over IPC. A contract test fails
+ * when a method lacks a binding.
+ */
+
+const username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, 'is not a valid username');
+const password = z.string().min(1, 'is required').max(4096);
+const slug = z.string().regex(SLUG_PATTERN, 'is not a valid slug');
+const empty = z.strictObject({});
+
+export const API = {
+  'config.get': { http: ['GET', '/api/v1/config'], input: empty, anyUser: true },
+  'identn.set': {
+    http: ['POST', '/api/v1/identn'],
+    input: z.strictObject({
+      impersonation: z.boolean().optional(),
+      tokenizer: z.boolean().optional(),
+      apikey: z.boolean().optional(),
+      /** Sets the admin password first, when turning logins on needs one. */
+      adminPassword: password.optional(),
+    }),
+  },
+  'apps.list': { http: ['GET', '/api/v1/apps'], input: empty },
+  'apps.health': { http: ['GET', '/api/v1/apps/health'], input: empty },
+  'apps.add': { http: ['POST', '/api/v1/apps'], input: appInputSchema },
+  'apps.update': { http: ['POST', '/api/v1/apps/update'], input: appInputSchema },
+  'apps.remove': { http: ['POST', '/api/v1/apps/remove'], input: z.strictObject({ slug }) },
+  'users.list': { http: ['GET', '/api/v1/users'], input: empty },
+  'users.create': {
+    http: ['POST', '/api/v1/users'],
+    input: z.strictObject({
+      username,
+      password,
+      role: z.enum(ROLES).default('ReadOnly'),
+      email: z.string().trim().max(200).optional(),
+      displayName: z.string().trim().max(100).optional(),
+    }),
+  },
+  'users.update': {
+    http: ['POST', '/api/v1/users/update'],
+    input: z.strictObject({ username, role: z.enum(ROLES).optional(), enabled: z.boolean().optional() }),
+  },
+  'users.resetPassword': {
+    http: ['POST', '/api/v1/users/reset-password'],
+    /** Without a password, one is generated and returned once. */
+    input: z.strictObject({ username, password: password.optional(), enable: z.boolean().optional() }),
+  },
+  'users.delete': { http: ['POST', '/api/v1/users/delete'], input: z.strictObject({ username }) },
+  'viewAs.get': { http: ['GET', '/api/v1/view-as'], input: empty },
+  'viewAs.start': { http: ['POST', '/api/v1/view-as'], input: z.strictObject({ username }) },
+  'viewAs.stop': { http: ['POST', '/api/v1/view-as/stop'], input: empty },
+  'tokens.list': { http: ['GET', '/api/v1/tokens'], input: empty },
+  'tokens.create': {
+    http: ['POST', '/api/v1/tokens'],
+    input: z.strictObject({
+      username,
+      /** A duration such as 24h or 90d, or `never`. */
+      expires: z.string().trim().default('90d'),
+      description: z.string().trim().max(200).default(''),
+    }),
+  },
+  'tokens.revoke': { http: ['POST', '/api/v1/tokens/revoke'], input: z.strictObject({ id: z.string().min(1) }) },
+  'bans.list': { http: ['GET', '/api/v1/bans'], input: empty },
+  'bans.lift': { http: ['POST', '/api/v1/bans/lift'], input: z.strictObject({ username: z.string().min(1) }) },
+  'account.changePassword': {
+    http: ['POST', '/api/v1/account/password'],
+    anyUser: true,
+    input: z.strictObject({ currentPassword: password, newPassword: password }),
+  },
+  'audit.list': {
+    http: ['GET', '/api/v1/audit'],
+    input: z.strictObject({
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+      offset: z.coerce.number().int().min(0).default(0),
+      kind: z.string().optional(),
+      user: z.string().optional(),
+    }),
+  },
+  'about.get': { http: ['GET', '/api/v1/about'], input: empty, anyUser: true },
+} as const satisfies Record<string, ApiEntry>;
+
+/** `anyUser`: any signed-in user may call it (their own account); otherwise Admins only. */
+interface ApiEntry {
+  http: readonly ['GET' | 'POST', string];
+  input: z.ZodType;
+  anyUser?: boolean;
+}
+
+export type ApiMethod = keyof typeof API;
+export type ApiInput<M extends ApiMethod> = z.input<(typeof API)[M]['input']>;
+export type ApiParsedInput<M extends ApiMethod> = z.output<(typeof API)[M]['input']>;
+
+export interface UserDto {
+  username: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  enabled: boolean;
+  createdAt: number;
+  lastLoginAt: number | null;
+  passwordChangedAt: number;
+}
+
+export interface TokenDto {
+  id: string;
+  username: string;
+  description: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface AuditDto {
+  id: number;
+  at: number;
+  kind: string;
+  actor: string | null;
+  subject: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type Health = 'up' | 'down' | 'slow' | 'unknown';
+
+/** Who the console is talking as: the console link (no user) or a signed-in Admin. */
+export interface ConsoleCaller {
+  kind: 'console-link' | 'user';
+  username: string | null;
+}
+
+export interface ConfigDto {
+  identn: IdentnState;
+  /** False while the admin password is one Latchkey generated: logins need one first. */
+  adminPasswordChosen: boolean;
+  rootUsername: string;
+  /** Whether the OS tells who is on the other end of a loopback connection (Linux). */
+  peerCheck: boolean;
+  caller: ConsoleCaller;
+  viewingAs: { username: string; until: number } | null;
+}
+
+/** The result type of every method. */
+export interface ApiResults {
+  'config.get': ConfigDto;
+  'identn.set': IdentnState;
+  'apps.list': (App & { url: string })[];
+  'apps.health': Record<string, Health>;
+  'apps.add': App;
+  'apps.update': App;
+  'apps.remove': { removed: string };
+  'users.list': UserDto[];
+  'users.create': UserDto;
+  'users.update': UserDto;
+  'users.resetPassword': { user: UserDto; generatedPassword: string | null };
+  'users.delete': { deleted: string };
+  'viewAs.get': { username: string; until: number } | null;
+  'viewAs.start': { username: string; until: number };
+  'viewAs.stop': { stopped: string | null };
+  'tokens.list': TokenDto[];
+  'tokens.create': { token: string; view: TokenDto };
+  'tokens.revoke': { revoked: string };
+  'bans.list': { username: string; until: number }[];
+  'bans.lift': { lifted: boolean };
+  'account.changePassword': { changed: true };
+  'audit.list': { entries: AuditDto[]; hasMore: boolean };
+  'about.get': {
+    version: string;
+    dataDir: string;
+    gatewayUrl: string;
+    consoleUrl: string;
+    licences: { name: string; version: string; license: string }[];
+  };
+}
+
+export const HEADER_PRESET_NAMES = HEADER_PRESETS;
+export const ROLE_NAMES = ROLES;

@@ -1,0 +1,67 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
+import type { Clock } from '../clock.js';
+import { writeOwnerOnlyFile } from '../data-dir.js';
+import type { Store } from '../store.js';
+
+const LINK_KEY = 'console.link';
+export const CONSOLE_IDLE_MS = 30 * 60_000;
+/** An unredeemed console link stays valid this long. */
+const LINK_LIFETIME_MS = 24 * 3_600_000;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export const consoleLinkFile = (dataDir: string) => join(dataDir, 'console-link');
+
+/**
+ * Mints the console link (SPEC §8): a secret whose hash is stored, so the CLI (another
+ * process) can mint one for a running gateway; written owner-only to the data directory.
+ * One link at a time: minting replaces the previous one.
+ */
+export function mintConsoleLink(store: Store, port: number): string {
+  const code = randomBytes(24).toString('base64url');
+  store.settings.setMany({ [LINK_KEY]: { hash: sha256(code), expiresAt: store.clock.now() + LINK_LIFETIME_MS } });
+  const url = `http://latchkey.localhost:${port}/.latchkey/console?code=${code}`;
+  writeOwnerOnlyFile(consoleLinkFile(store.dataDir), `${url}\n`);
+  return url;
+}
+
+/** Burns the link if `code` is it: true once, then never again. */
+export function redeemConsoleLink(store: Store, code: string): boolean {
+  const stored = store.settings.get(LINK_KEY) as { hash: string; expiresAt: number } | null | undefined;
+  if (!stored || stored.expiresAt <= store.clock.now() || !/^[A-Za-z0-9_-]{32}$/.test(code)) return false;
+  const matches = timingSafeEqual(Buffer.from(stored.hash, 'hex'), Buffer.from(sha256(code), 'hex'));
+  if (matches) store.settings.setMany({ [LINK_KEY]: null });
+  return matches;
+}
+
+/** Console sessions from redeemed links: in the gateway's memory, 30 minutes idle. */
+export class ConsoleSessions {
+  private readonly sessions = new Map<string, { lastSeen: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  start(): string {
+    const id = randomBytes(24).toString('base64url');
+    this.sessions.set(id, { lastSeen: this.clock.now() });
+    return id;
+  }
+
+  /** Whether the session is alive; keeps it alive. */
+  touch(id: string | undefined): boolean {
+    if (!id) return false;
+    const session = this.sessions.get(id);
+    const now = this.clock.now();
+    if (!session) return false;
+    if (now - session.lastSeen >= CONSOLE_IDLE_MS) {
+      this.sessions.delete(id);
+      return false;
+    }
+    session.lastSeen = now;
+    return true;
+  }
+
+  end(id: string | undefined): void {
+    if (id) this.sessions.delete(id);
+  }
+}

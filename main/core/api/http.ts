@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { API, type ApiMethod } from '../../common/api.js';
+import { describeIssues } from '../../common/apps.js';
+import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
+import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
+import { readCookie } from '../gateway/cookies.js';
+import { sendError, sendJson } from '../gateway/respond.js';
+import { sessionOf, type AuthDeps } from '../gateway/sign-in.js';
+import type { HostContext } from '../gateway/auth-routes.js';
+import type { Caller, ConsoleApi } from './service.js';
+
+export const consoleCookieName = (port: number) => `latchkey_${port}_console`;
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  SESSION_REQUIRED: 401,
+  FORBIDDEN: 403,
+  APP_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  APP_EXISTS: 409,
+  APP_PINNED: 409,
+  USER_EXISTS: 409,
+  IDENTN_PINNED: 409,
+  LAST_ADMIN: 409,
+  ADMIN_PASSWORD_NOT_CHOSEN: 409,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+};
+
+/** Routes by [HTTP method, path] to API methods, built once from the contract. */
+const ROUTES = new Map(
+  (Object.keys(API) as ApiMethod[]).map((method) => [`${API[method].http[0]} ${API[method].http[1]}`, method]),
+);
+
+export function apiMethodFor(httpMethod: string, path: string): ApiMethod | undefined {
+  return ROUTES.get(`${httpMethod === 'HEAD' ? 'GET' : httpMethod} ${path}`);
+}
+
+/**
+ * The caller of the control plane over HTTP (SPEC §8): a console session from a console
+ * link, or a signed-in user (Admins for everything, others for their own account).
+ * Never impersonation mode, never a service-account token.
+ */
+async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps, ctx: HostContext): Promise<Caller> {
+  if (auth.consoleSessions.touch(readCookie(req.headers.cookie, consoleCookieName(ctx.port)))) {
+    return { kind: 'console-link' };
+  }
+  const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;
+  if (!signedIn) {
+    throw new LatchkeyError(
+      'SESSION_REQUIRED',
+      'open the console link printed by latchkey serve (or run latchkey console-link), or sign in as an Admin',
+    );
+  }
+  if (signedIn.user.role !== 'Admin' && !('anyUser' in API[method])) {
+    throw new LatchkeyError('FORBIDDEN', 'only an Admin may do this');
+  }
+  return { kind: 'user', user: signedIn.user, session: signedIn.session };
+}
+
+async function inputOf(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    const q = (req.url as string).indexOf('?');
+    return q < 0 ? {} : Object.fromEntries(new URLSearchParams((req.url as string).slice(q + 1)));
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  // Same-origin JSON only: no HTML form can send this content type (no simple requests).
+  if (type !== 'application/json') throw new LatchkeyError('UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+  return readJsonObject(req);
+}
+
+/** Serves `/api/v1/…` on the console host from the console API. */
+export async function serveApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: ApiMethod,
+  api: ConsoleApi,
+  auth: AuthDeps,
+  ctx: HostContext,
+): Promise<void> {
+  try {
+    const caller = await callerOf(req, method, auth, ctx);
+    const parsed = (API[method].input as z.ZodType).safeParse(await inputOf(req));
+    if (!parsed.success) throw new LatchkeyError('BAD_ARGUMENT', describeIssues(parsed.error));
+    const handler = api[method] as (input: unknown, caller: Caller) => unknown;
+    sendJson(res, 200, { data: await handler(parsed.data, caller) });
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
+      return sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');
+    if (!isLatchkeyError(error)) throw error;
+    sendJson(res, STATUS[error.code] ?? 400, error.toJSON());
+  }
+}

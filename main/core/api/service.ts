@@ -1,0 +1,177 @@
+import type { ApiMethod, ApiParsedInput, ApiResults, ConsoleCaller } from '../../common/api.js';
+import { parseDuration } from '../../common/duration.js';
+import { LatchkeyError } from '../../common/errors.js';
+import { VERSION } from '../../common/version.js';
+import { liftBan } from '../auth/regulation.js';
+import { findRootUser } from '../auth/root-admin.js';
+import { generatePassword } from '../auth/passwords.js';
+import { createToken, listTokens, revokeToken } from '../auth/service-accounts.js';
+import {
+  globalViewAs,
+  sessionViewAs,
+  startGlobalViewAs,
+  startSessionViewAs,
+  stopGlobalViewAs,
+  stopSessionViewAs,
+} from '../auth/view-as.js';
+import type { SessionRow } from '../db/sessions-repo.js';
+import type { User } from '../db/users-repo.js';
+import { canTellPeerUser } from '../gateway/peer-user.js';
+import { setIdentn } from '../identn-service.js';
+import { currentIdentn } from '../state.js';
+import type { Store } from '../store.js';
+import {
+  changeOwnPassword,
+  createUser,
+  deleteUser,
+  listUsers,
+  resetPassword,
+  setEnabled,
+  setRole,
+  viewOf,
+} from '../users-service.js';
+import { probeAll } from './health.js';
+import { runtimeLicences } from './licences.js';
+
+/** Who calls the console API: the holder of a console link, or a signed-in Admin. */
+export type Caller = { kind: 'console-link' } | { kind: 'user'; user: User; session: SessionRow };
+
+export interface ConsoleApiDeps {
+  store: Store;
+  port(): number;
+}
+
+export type ConsoleApi = Handlers;
+
+type Handlers = {
+  [M in ApiMethod]: (input: ApiParsedInput<M>, caller: Caller) => Promise<ApiResults[M]> | ApiResults[M];
+};
+
+/** The audit log's actor for a caller. */
+const actorOf = (caller: Caller) => (caller.kind === 'user' ? caller.user.username : 'console');
+
+function describeCaller(caller: Caller): ConsoleCaller {
+  return caller.kind === 'user'
+    ? { kind: 'user', username: caller.user.username }
+    : { kind: 'console-link', username: null };
+}
+
+function lifetime(text: string): number | null {
+  if (text === 'never') return null;
+  const ms = parseDuration(text);
+  if (ms === undefined)
+    throw new LatchkeyError('BAD_ARGUMENT', `expires must be a duration such as 24h or 90d, or never`);
+  return ms;
+}
+
+/**
+ * The console API (DESIGN: one service, two transports). Every method takes its parsed
+ * input and the caller; transports check who may call, this checks what they may do.
+ */
+export function createConsoleApi({ store, port }: ConsoleApiDeps): Handlers {
+  const licences = runtimeLicences();
+  const viewing = (caller: Caller) => {
+    const now = store.clock.now();
+    if (caller.kind === 'user') {
+      const user = sessionViewAs(store, store.sessions.find(caller.session.id) ?? caller.session, now);
+      const until = store.sessions.find(caller.session.id)?.viewAsUntil ?? 0;
+      return user ? { username: user.username, until } : null;
+    }
+    const global = globalViewAs(store, now);
+    return global ? { username: global.user.username, until: global.until } : null;
+  };
+
+  return {
+    'config.get': (_input, caller) => {
+      const root = findRootUser(store.settings, store.users);
+      return {
+        identn: currentIdentn(store),
+        adminPasswordChosen: root?.passwordChosen ?? false,
+        rootUsername: root?.username ?? 'admin',
+        peerCheck: canTellPeerUser,
+        caller: describeCaller(caller),
+        viewingAs: viewing(caller),
+      };
+    },
+    'identn.set': async (input, caller) => {
+      const { adminPassword, ...change } = input;
+      const root = findRootUser(store.settings, store.users);
+      if (adminPassword !== undefined && root) {
+        await resetPassword(store, { username: root.username, password: adminPassword }, actorOf(caller));
+      }
+      return setIdentn(store, change, actorOf(caller));
+    },
+    'apps.list': () => store.apps.list().map((a) => ({ ...a, url: `http://${a.slug}.localhost:${port()}/` })),
+    'apps.health': () => probeAll(store.apps.list()),
+    'apps.add': (input) => store.apps.add(input),
+    'apps.update': (input) => store.apps.update(input),
+    'apps.remove': ({ slug }) => {
+      store.apps.remove(slug);
+      return { removed: slug };
+    },
+    'users.list': () => listUsers(store),
+    'users.create': (input, caller) => createUser(store, input, actorOf(caller)),
+    'users.update': ({ username, role, enabled }, caller) => {
+      if (role !== undefined) setRole(store, username, role, actorOf(caller));
+      if (enabled !== undefined) setEnabled(store, username, enabled, actorOf(caller));
+      const user = store.users.findByUsername(username);
+      if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${username}"`);
+      return viewOf(user);
+    },
+    'users.resetPassword': async ({ username, password, enable }, caller) => {
+      const chosen = password ?? generatePassword();
+      const user = await resetPassword(store, { username, password: chosen, enable }, actorOf(caller));
+      return { user, generatedPassword: password === undefined ? chosen : null };
+    },
+    'users.delete': ({ username }, caller) => {
+      if (caller.kind === 'user' && caller.user.username === username) {
+        throw new LatchkeyError('LAST_ADMIN', 'you cannot delete the user you are signed in as');
+      }
+      deleteUser(store, username, actorOf(caller));
+      return { deleted: username };
+    },
+    'viewAs.get': (_input, caller) => viewing(caller),
+    'viewAs.start': ({ username }, caller) => {
+      if (caller.kind === 'console-link') {
+        const { user, until } = startGlobalViewAs(store, username, 'console');
+        return { username: user.username, until };
+      }
+      const user = startSessionViewAs(store, caller.session, caller.user, username);
+      return { username: user.username, until: store.sessions.find(caller.session.id)?.viewAsUntil ?? 0 };
+    },
+    'viewAs.stop': (_input, caller) => {
+      if (caller.kind === 'console-link') return { stopped: stopGlobalViewAs(store, 'console') ?? null };
+      const was = viewing(caller);
+      stopSessionViewAs(store, caller.session, caller.user);
+      return { stopped: was?.username ?? null };
+    },
+    'tokens.list': () => listTokens(store),
+    'tokens.create': ({ username, expires, description }, caller) =>
+      createToken(store, { username, lifetimeMs: lifetime(expires), description }, actorOf(caller)),
+    'tokens.revoke': ({ id }, caller) => {
+      revokeToken(store, id, actorOf(caller));
+      return { revoked: id };
+    },
+    'bans.list': () =>
+      store.regulation.activeBans(store.clock.now()).map(({ username, until }) => ({ username, until })),
+    'bans.lift': ({ username }, caller) => ({ lifted: liftBan(store, username.trim().toLowerCase(), actorOf(caller)) }),
+    'account.changePassword': async (input, caller) => {
+      if (caller.kind !== 'user') {
+        throw new LatchkeyError('SESSION_REQUIRED', 'the console link has no account; sign in to change your password');
+      }
+      await changeOwnPassword(store, caller.user, input, caller.session.id);
+      return { changed: true };
+    },
+    'audit.list': ({ limit, offset, kind, user }) => {
+      const entries = store.audit.query({ kind, user, limit: limit + 1, offset });
+      return { entries: entries.slice(0, limit), hasMore: entries.length > limit };
+    },
+    'about.get': () => ({
+      version: VERSION,
+      dataDir: store.dataDir,
+      gatewayUrl: `http://localhost:${port()}`,
+      consoleUrl: `http://latchkey.localhost:${port()}/`,
+      licences,
+    }),
+  };
+}

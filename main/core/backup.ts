@@ -1,0 +1,345 @@
+import Database from 'better-sqlite3';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { request } from 'node:http';
+import { basename, dirname, join, resolve } from 'node:path';
+import { LatchkeyError } from '../common/errors.js';
+import { verifyPassword } from './auth/passwords.js';
+import { findRootUser } from './auth/root-admin.js';
+import { dataFiles, ensureDataDir, removeFile } from './data-dir.js';
+import { MIGRATIONS } from './db/migrations/index.js';
+import type { Store } from './store.js';
+
+/** Tables every Latchkey database has had since its first schema. */
+const CORE_TABLES = ['settings', 'users', 'apps'];
+/** The settings key `latchkey serve` records the port it listens on under (see core/index.ts). */
+const LAST_PORT_KEY = 'gateway.last-port';
+const PROBE_TIMEOUT_MS = 1_000;
+/** Pages per backup step: all of them, so one step copies one consistent snapshot. */
+const ALL_PAGES = 0x7fff_ffff;
+
+/**
+ * Copies the store's database to `file` with SQLite's online backup API, so a backup taken
+ * while a gateway or a command writes is a consistent snapshot. Copying latchkey.db with
+ * `cp` is not: the latest commits live in latchkey.db-wal until a checkpoint, and a copy
+ * taken during a checkpoint is torn.
+ *
+ * The backup is written owner-only (it holds password and token hashes) to a temporary
+ * file next to `file`, turned into a self-contained rollback-journal database, checked,
+ * fsynced, and only then given its name: a crash leaves no half-written `file`. An
+ * existing `file` is never overwritten.
+ */
+export async function backupDatabase(store: Store, file: string): Promise<void> {
+  const target = resolve(file);
+  const dir = dirname(target);
+  if (existsSync(target)) {
+    throw new LatchkeyError(
+      'BACKUP_FAILED',
+      `${file} already exists; a backup never overwrites a file, choose a new name`,
+    );
+  }
+  if (!isDirectory(dir))
+    throw new LatchkeyError('BACKUP_FAILED', `cannot back up to ${file}: ${dir} is not a directory`);
+  const temp = join(dir, `.${basename(target)}.${process.pid}.tmp`);
+  try {
+    // Created owner-only before SQLite writes a byte into it; SQLite keeps the mode.
+    closeSync(openSync(temp, 'wx', 0o600));
+    // The first step only starts the backup; the progress callback makes the next one
+    // copy every page inside one read transaction. Smaller steps would restart whenever
+    // another process commits, and might never finish while a gateway is busy.
+    await store.db.backup(temp, { progress: () => ALL_PAGES });
+    const copy = new Database(temp, { fileMustExist: true });
+    try {
+      // The copy carries the WAL flag of its source; one file is what a backup should be.
+      copy.pragma('journal_mode = DELETE');
+      const problem = integrityProblem(copy);
+      if (problem) throw new Error(`the copy failed its integrity check: ${problem}`);
+    } finally {
+      copy.close();
+    }
+    fsyncFile(temp);
+    placeWithoutOverwriting(temp, target, file);
+    fsyncDirectory(dir);
+  } catch (cause) {
+    removeTemp(temp);
+    if (cause instanceof LatchkeyError) throw cause;
+    throw new LatchkeyError('BACKUP_FAILED', `cannot back up to ${file}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * Replaces the database of `dataDir` with the backup `file`.
+ *
+ * A running gateway (`latchkey serve`, the desktop app) must be stopped first. It keeps
+ * latchkey.db, its -wal and its -shm open: swapping the file under it would leave it
+ * serving, and writing, the old database through its open handle, and its next checkpoint
+ * would copy pages of the old database into the new one or leave a WAL that belongs to
+ * neither. SQLite cannot tell us reliably that another process has the file open (in WAL
+ * mode readers take no lock a writer could test), so the rule is stated and checked the
+ * way a person would: the gateway records its port in settings, and if something on that
+ * port answers as a Latchkey gateway, restore refuses. A checkpoint that cannot finish
+ * because another connection is reading refuses too. Other commands run for a moment only;
+ * do not run them during a restore.
+ *
+ * The backup is validated as the bytes that will be installed: it is copied into the data
+ * directory first, and the copy must pass `PRAGMA integrity_check`, be a Latchkey
+ * database, and not come from a newer schema than this Latchkey's migrations (an older
+ * one is migrated on the next open). Then the old database is checkpointed and closed,
+ * its -wal and -shm are removed (a stale WAL would be replayed onto the restored file),
+ * and the copy is renamed over latchkey.db and the directory fsynced. A crash at any
+ * point leaves either the old database whole or the restored one.
+ */
+export async function restoreDatabase(dataDir: string, file: string): Promise<void> {
+  const source = resolve(file);
+  if (!existsSync(source) || !statSync(source).isFile()) {
+    throw new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: no such file`);
+  }
+  ensureDataDir(dataDir);
+  const database = dataFiles(dataDir).database;
+  const temp = `${database}.restore-${process.pid}`;
+  try {
+    copyOwnerOnly(source, temp);
+    validateBackup(temp, file);
+    fsyncFile(temp);
+    await quiesceLiveDatabase(database);
+    // Only now, with no handle of ours open: the old WAL was checkpointed into the old file.
+    rmSync(`${database}-wal`, { force: true });
+    rmSync(`${database}-shm`, { force: true });
+    renameSync(temp, database);
+    fsyncDirectory(dataDir);
+  } catch (cause) {
+    removeTemp(temp);
+    if (cause instanceof LatchkeyError) throw cause;
+    throw new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * After a restore, the data directory's initial-admin-password file may name a password
+ * of the database that was replaced. It is removed unless it still opens the restored
+ * root Admin, so it never names a password that does not work.
+ */
+export async function forgetStaleInitialPassword(store: Store): Promise<void> {
+  const file = store.files.initialAdminPassword;
+  if (!existsSync(file)) return;
+  const root = findRootUser(store.settings, store.users);
+  const password = readFileSync(file, 'utf8').trim();
+  if (root && !root.passwordChosen && (await verifyPassword(root.passwordHash, password))) return;
+  removeFile(file);
+}
+
+function validateBackup(copy: string, file: string): void {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(copy, { fileMustExist: true });
+    const problem = integrityProblem(db);
+    if (problem) throw new LatchkeyError('RESTORE_INVALID', `${file} is damaged (${problem}); not restored`);
+    const tables = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < 1 || CORE_TABLES.some((t) => !tables.has(t))) {
+      throw new LatchkeyError('RESTORE_INVALID', `${file} is not a Latchkey database; not restored`);
+    }
+    if (version > MIGRATIONS.length) {
+      throw new LatchkeyError(
+        'RESTORE_INVALID',
+        `${file} was written by a newer Latchkey (schema ${version}, this one knows ${MIGRATIONS.length}); ` +
+          `upgrade Latchkey to restore it`,
+      );
+    }
+    // Fold in any WAL state the file claims and make it one file; the next open sets WAL.
+    db.pragma('journal_mode = DELETE');
+  } catch (cause) {
+    if (cause instanceof LatchkeyError) throw cause;
+    throw new LatchkeyError('RESTORE_INVALID', `${file} is not a readable database (${(cause as Error).message})`, {
+      cause,
+    });
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Refuses while a gateway serves this data directory, then checkpoints the old database
+ * and closes our handle. A missing or unreadable old database is simply replaced.
+ */
+async function quiesceLiveDatabase(database: string): Promise<void> {
+  if (!existsSync(database)) return;
+  let db: Database.Database;
+  try {
+    db = new Database(database, { fileMustExist: true });
+  } catch {
+    return;
+  }
+  try {
+    db.pragma('busy_timeout = 2000');
+    let port: unknown;
+    try {
+      const value = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(LAST_PORT_KEY);
+      port = typeof value === 'string' ? JSON.parse(value) : undefined;
+    } catch {
+      port = undefined; // not readable: nothing recorded, and the file is being replaced
+    }
+    if (typeof port === 'number' && (await gatewayAnswers(port))) {
+      throw new LatchkeyError(
+        'RESTORE_BLOCKED',
+        `a Latchkey gateway is running on port ${port}; stop latchkey serve (or the desktop app) first, then restore`,
+      );
+    }
+    let busy = false;
+    try {
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      busy = result?.busy === 1;
+    } catch {
+      busy = false; // a damaged old database has nothing worth checkpointing
+    }
+    if (busy) {
+      throw new LatchkeyError(
+        'RESTORE_BLOCKED',
+        'another process is reading the Latchkey database; stop latchkey serve (or the desktop app) first, then restore',
+      );
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Whether something on the loopback port answers GET /api/v1/global/config as Latchkey does. */
+async function gatewayAnswers(port: number): Promise<boolean> {
+  const answers = await Promise.all(['127.0.0.1', '::1'].map((host) => askConfig(host, port)));
+  return answers.some(Boolean);
+}
+
+function askConfig(host: string, port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    let settled = false;
+    const settle = (value: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolvePromise(value);
+    };
+    const req = request({
+      host,
+      port,
+      path: '/api/v1/global/config',
+      headers: { Host: `localhost:${port}`, Accept: 'application/json' },
+      agent: false,
+    });
+    const timer = setTimeout(() => settle(false), PROBE_TIMEOUT_MS);
+    req.on('error', () => settle(false));
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > 65_536) settle(false);
+      });
+      res.on('error', () => settle(false));
+      res.on('end', () => settle(res.statusCode === 200 && looksLikeLatchkeyConfig(body)));
+    });
+    req.end();
+  });
+}
+
+function looksLikeLatchkeyConfig(body: string): boolean {
+  try {
+    const data = (JSON.parse(body) as { data?: { identN?: unknown; version?: unknown } }).data;
+    return typeof data?.identN === 'object' && data.identN !== null && typeof data.version === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** The first problem `PRAGMA integrity_check` reports, or undefined when it says ok. */
+function integrityProblem(db: Database.Database): string | undefined {
+  const rows = db.pragma('integrity_check(1)', { simple: false }) as { integrity_check: string }[];
+  const first = rows[0]?.integrity_check;
+  if (first === 'ok') return undefined;
+  // Reported on one line: SQLite splits its first message over several.
+  return (first ?? 'no answer')
+    .replace(/\*\*\* in database \w+ \*\*\*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Copies `from` into a new owner-only file `to`, fsynced. */
+function copyOwnerOnly(from: string, to: string): void {
+  rmSync(to, { force: true }); // a leftover of a restore killed with this same pid
+  const input = openSync(from, 'r');
+  try {
+    const output = openSync(to, 'wx', 0o600);
+    try {
+      const buffer = Buffer.alloc(1 << 20);
+      for (;;) {
+        const read = readSync(input, buffer, 0, buffer.length, null);
+        if (read === 0) break;
+        let written = 0;
+        while (written < read) written += writeSync(output, buffer, written, read - written);
+      }
+      fsyncSync(output);
+    } finally {
+      closeSync(output);
+    }
+  } finally {
+    closeSync(input);
+  }
+  if (process.platform !== 'win32') chmodSync(to, 0o600);
+}
+
+/** Gives `temp` the name `target` unless `target` appeared meanwhile (link fails then). */
+function placeWithoutOverwriting(temp: string, target: string, shown: string): void {
+  const exists = () => new LatchkeyError('BACKUP_FAILED', `${shown} already exists; a backup never overwrites a file`);
+  try {
+    linkSync(temp, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' || existsSync(target)) throw exists();
+    // A file system without hard links: the check just made has to do.
+    renameSync(temp, target);
+    return;
+  }
+  rmSync(temp);
+}
+
+function removeTemp(temp: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${temp}${suffix}`, { force: true });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function fsyncFile(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDirectory(dir: string): void {
+  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
