@@ -1,12 +1,17 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../main/core/auth/passwords.js';
 import { cleanEnv } from '../helpers/cli.js';
 import { tempDataDir } from '../helpers/data-dir.js';
 
 const data = tempDataDir();
-afterAll(() => data.remove());
+const mixed = tempDataDir();
+afterAll(() => {
+  data.remove();
+  mixed.remove();
+});
 
 /**
  * A gateway process that adds apps as fast as it can and prints `ack N` only after
@@ -34,6 +39,8 @@ function runAndKill(start: number, killAfterMs: number): Promise<number[]> {
     let buffered = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
+    // Bounded: a writer that never acknowledges is killed, and the round fails below.
+    const watchdog = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdout.on('data', (c: Buffer) => {
       buffered += c.toString();
@@ -46,7 +53,9 @@ function runAndKill(start: number, killAfterMs: number): Promise<number[]> {
     child.on('error', reject);
     child.on('exit', (_code, signal) => {
       clearTimeout(timer);
+      clearTimeout(watchdog);
       if (signal !== 'SIGKILL') reject(new Error(`writer ended by itself: ${stderr}`));
+      else if (acked.length === 0) reject(new Error(`writer acknowledged nothing in 20 s: ${stderr}`));
       else resolve(acked);
     });
   });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { API, type ApiMethod } from '../../common/api.js';
 import { describeIssues } from '../../common/apps.js';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
