@@ -126,3 +126,32 @@ describe('latchkey serve', () => {
     expect(second.port).toBe(port);
   });
 });
+
+describe('latchkey console-link', () => {
+  it('mints a new one-time link for the running gateway, written owner-only to the data directory', async () => {
+    const dir = dataDir();
+    const server = await serve(['--port', '0', '--data-dir', dir]);
+    const printed = server.lines[1]?.replace(/^console: /, '') ?? '';
+    const fresh = runCli(['console-link', '--data-dir', dir]).stdout.trim();
+    expect(fresh).toMatch(new RegExp(`^http://latchkey\\.localhost:${server.port}/\\.latchkey/console\\?code=`));
+    expect(fresh).not.toBe(printed);
+    const { statSync, readFileSync } = await import('node:fs');
+    const file = `${dir}/console-link`;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8').trim()).toBe(fresh);
+    // The printed link was replaced: only the fresh one opens the console.
+    const redeem = (link: string) =>
+      sendRequest(server.port, {
+        method: 'POST',
+        host: `latchkey.localhost:${server.port}`,
+        path: '/.latchkey/console',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Origin: `http://latchkey.localhost:${server.port}`,
+        },
+        body: `code=${new URL(link).searchParams.get('code')}`,
+      });
+    expect((await redeem(printed)).status).toBe(400);
+    expect((await redeem(fresh)).status).toBe(303);
+  });
+});
