@@ -75,7 +75,7 @@ export async function backupDatabase(store: Store, file: string): Promise<void> 
   } catch (cause) {
     removeTemp(temp);
     if (cause instanceof LatchkeyError) throw cause;
-    throw new LatchkeyError('BACKUP_FAILED', `cannot back up to ${file}: ${(cause as Error).message}`, { cause });
+    throw new LatchkeyError('BACKUP_FAILED', `cannot back up to ${file}: ${oneLine(cause)}`, { cause });
   }
 }
 
@@ -122,7 +122,7 @@ export async function restoreDatabase(dataDir: string, file: string): Promise<vo
   } catch (cause) {
     removeTemp(temp);
     if (cause instanceof LatchkeyError) throw cause;
-    throw new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: ${(cause as Error).message}`, { cause });
+    throw new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: ${oneLine(cause)}`, { cause });
   }
 }
 
@@ -162,7 +162,7 @@ function validateBackup(copy: string, file: string): void {
     db.pragma('journal_mode = DELETE');
   } catch (cause) {
     if (cause instanceof LatchkeyError) throw cause;
-    throw new LatchkeyError('RESTORE_INVALID', `${file} is not a readable database (${(cause as Error).message})`, {
+    throw new LatchkeyError('RESTORE_INVALID', `${file} is not a readable database (${oneLine(cause)})`, {
       cause,
     });
   } finally {
@@ -261,6 +261,11 @@ function looksLikeLatchkeyConfig(body: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** An error's message for the one stderr line a failed command prints. */
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
 
 /** The first problem `PRAGMA integrity_check` reports, or undefined when it says ok. */

@@ -1,3 +1,4 @@
+import type { UserDto } from '../common/api.js';
 import { ROLES, USERNAME_PATTERN, type Role } from '../common/apps.js';
 import { LatchkeyError } from '../common/errors.js';
 import { hashPassword, passwordProblem, verifyPassword } from './auth/passwords.js';
@@ -13,16 +14,7 @@ export type Actor = string;
 const EMAIL = /^[^\s@<>"',;:\\()[\]]+@[A-Za-z0-9.-]+$/;
 
 /** Users as stored, minus what must never leave the core. */
-export interface UserView {
-  username: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  enabled: boolean;
-  createdAt: number;
-  lastLoginAt: number | null;
-  passwordChangedAt: number;
-}
+export type UserView = UserDto;
 
 export function viewOf(user: User): UserView {
   const { username, email, displayName, role, enabled, createdAt, lastLoginAt, passwordChangedAt } = user;

@@ -39,6 +39,8 @@ export interface Response {
 export interface StartOptions {
   apps?: AppInput[];
   clock?: Clock;
+  /** False for the desktop app's gateway, whose control plane has no HTTP route. */
+  httpControlPlane?: boolean;
   env?: NodeJS.ProcessEnv;
   configFile?: string;
 }
@@ -51,6 +53,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     port: 0,
     configFile: options.configFile,
     clock: options.clock,
+    ...(options.httpControlPlane === undefined ? {} : { httpControlPlane: options.httpControlPlane }),
   });
   for (const app of options.apps ?? []) core.store.apps.add(app);
   const { port } = await core.listen();

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { TokenDto } from '../../common/api.js';
 import { LatchkeyError } from '../../common/errors.js';
 import type { TokenRow } from '../db/tokens-repo.js';
 import type { User } from '../db/users-repo.js';
@@ -14,16 +15,7 @@ function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
 }
 
-export interface TokenView {
-  id: string;
-  username: string;
-  description: string;
-  createdBy: string;
-  createdAt: number;
-  expiresAt: number | null;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-}
+export type TokenView = TokenDto;
 
 function viewOf(row: TokenRow): TokenView {
   const { id, username, description, createdBy, createdAt, expiresAt, lastUsedAt, revokedAt } = row;

@@ -32,6 +32,23 @@ function toApp(row: AppRow): App {
   };
 }
 
+/** An app as named statement parameters. */
+function params(app: Omit<App, 'source'>, at: number) {
+  return {
+    slug: app.slug,
+    name: app.name,
+    upstream: app.upstream,
+    allowRoles: JSON.stringify(app.allowRoles),
+    allowUsers: JSON.stringify(app.allowUsers),
+    publicPaths: JSON.stringify(app.publicPaths),
+    headers: app.headers,
+    preserveHost: app.preserveHost ? 1 : 0,
+    allowedOrigins: JSON.stringify(app.allowedOrigins),
+    healthPath: app.healthPath,
+    at,
+  };
+}
+
 export class AppsRepo {
   private readonly selectAll;
   private readonly insertRow;
@@ -64,19 +81,7 @@ export class AppsRepo {
 
   insert(app: Omit<App, 'source'>): void {
     try {
-      this.insertRow.run({
-        slug: app.slug,
-        name: app.name,
-        upstream: app.upstream,
-        allowRoles: JSON.stringify(app.allowRoles),
-        allowUsers: JSON.stringify(app.allowUsers),
-        publicPaths: JSON.stringify(app.publicPaths),
-        headers: app.headers,
-        preserveHost: app.preserveHost ? 1 : 0,
-        allowedOrigins: JSON.stringify(app.allowedOrigins),
-        healthPath: app.healthPath,
-        at: this.clock.now(),
-      });
+      this.insertRow.run(params(app, this.clock.now()));
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new LatchkeyError('APP_EXISTS', `an app with slug "${app.slug}" already exists`);
@@ -87,21 +92,7 @@ export class AppsRepo {
 
   /** True when the app existed and was changed. */
   update(app: Omit<App, 'source'>): boolean {
-    return (
-      this.updateRow.run({
-        slug: app.slug,
-        name: app.name,
-        upstream: app.upstream,
-        allowRoles: JSON.stringify(app.allowRoles),
-        allowUsers: JSON.stringify(app.allowUsers),
-        publicPaths: JSON.stringify(app.publicPaths),
-        headers: app.headers,
-        preserveHost: app.preserveHost ? 1 : 0,
-        allowedOrigins: JSON.stringify(app.allowedOrigins),
-        healthPath: app.healthPath,
-        at: this.clock.now(),
-      }).changes > 0
-    );
+    return this.updateRow.run(params(app, this.clock.now())).changes > 0;
   }
 
   /** True when a row was removed. */

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
-import { startSessionViewAs, stopSessionViewAs } from '../auth/view-as.js';
 import { createUser } from '../users-service.js';
 import { BodyTooLarge, readFields } from './body.js';
 import { clearCookie, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
@@ -262,34 +261,4 @@ export function startHandoff(req: IncomingMessage, res: ServerResponse, ctx: Hos
   redirect(res, `${ctx.consoleOrigin}/.latchkey/handoff?target=${target}&state=${state}`, [
     cookie(stateCookieName(ctx.port), state, { maxAgeSeconds: 600, path: '/.latchkey/' }),
   ]);
-}
-
-/**
- * With logins, "view as" for the signed-in Admin's own session (SPEC §4):
- * `POST /.latchkey/view-as` `{"username"}` starts, `POST /.latchkey/view-as/stop` stops.
- * In impersonation mode there is no HTTP route: the control plane is never opened by it.
- */
-export async function viewAsRoute(
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  auth: AuthDeps,
-  ctx: HostContext,
-): Promise<void> {
-  try {
-    if (req.method !== 'POST' || (path !== '/.latchkey/view-as' && path !== '/.latchkey/view-as/stop')) {
-      return sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
-    }
-    const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;
-    if (!signedIn) throw new LatchkeyError('SESSION_REQUIRED', 'sign in as an Admin to view as another user');
-    const { fields } = await readFields(req);
-    if (path === '/.latchkey/view-as/stop') {
-      stopSessionViewAs(auth.store, signedIn.session, signedIn.user);
-      return sendJson(res, 200, { data: { viewingAs: null } });
-    }
-    const user = startSessionViewAs(auth.store, signedIn.session, signedIn.user, fields.username ?? '');
-    sendJson(res, 200, { data: { viewingAs: user.username } });
-  } catch (error) {
-    fail(req, res, error);
-  }
 }

@@ -9,7 +9,7 @@ import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
 import { isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
 import { decideAccess } from './app-access.js';
-import { appAuthRoute, consoleAuthRoute, startHandoff, viewAsRoute, type HostContext } from './auth-routes.js';
+import { appAuthRoute, consoleAuthRoute, startHandoff, type HostContext } from './auth-routes.js';
 import type { Refusal } from './fetch-metadata.js';
 import { forwardableHeaders } from './headers.js';
 import { originOf, type HostTarget } from './hosts.js';
@@ -133,8 +133,6 @@ export function createRouter(deps: RouterDeps) {
       } else if (target.kind === 'root' && method === 'GET' && wantsHtml(req)) {
         res.writeHead(303, { location: `${ctx.consoleOrigin}/`, 'cache-control': 'no-store' });
         res.end();
-      } else if (target.kind === 'console' && path.startsWith('/.latchkey/view-as')) {
-        settle(req, res, viewAsRoute(req, res, path, deps.auth, ctx));
       } else if (target.kind === 'console' && path.startsWith('/.latchkey/')) {
         settle(req, res, consoleAuthRoute(req, res, path, deps.auth, ctx));
       } else if (target.kind === 'console' && deps.api && apiMethodFor(method, path)) {

@@ -50,7 +50,8 @@ async function signedInUser(role: 'Admin' | 'ReadOnly' = 'ReadOnly') {
   return { username, cookie, password: 'password ' + n };
 }
 
-const home = (cookie: string) => gw.request({ host: gw.host(), path: '/', headers: { cookie } });
+/** A request that needs a live session: the console API's own-account config. */
+const home = (cookie: string) => gw.request({ host: gw.host(), path: '/api/v1/config', headers: { cookie } });
 
 describe('a session ends on the next request after', () => {
   beforeEach(() => clock.advance(1_000));

@@ -189,13 +189,28 @@ describe('pages', () => {
     expect((await gw.request({ host: gw.host('echo'), path: '/echo' })).status).toBe(200);
   });
 
-  it('the console host lists the apps; localhost sends browsers there', async () => {
+  it('the console host serves the console; localhost sends browsers there', async () => {
     const home = await gw.request({ host: gw.host(), headers: { accept: 'text/html' } });
     expect(home.status).toBe(200);
-    expect(home.body).toContain('Echo');
+    expect(home.headers['content-type']).toContain('text/html');
     const root = await gw.request({ host: `localhost:${gw.port}`, headers: { accept: 'text/html' } });
     expect(root.status).toBe(303);
     expect(root.headers.location).toBe(`http://latchkey.localhost:${gw.port}/`);
+  });
+
+  it('without the console API (the desktop app), the console host lists the apps', async () => {
+    const desktop = await startGateway({
+      httpControlPlane: false,
+      apps: [{ slug: 'echo', name: 'Echo', upstream: up.url }],
+    });
+    try {
+      const home = await desktop.request({ host: desktop.host(), headers: { accept: 'text/html' } });
+      expect(home.status).toBe(200);
+      expect(home.body).toContain('Echo');
+      expect(home.body).toContain(`http://echo.localhost:${desktop.port}/`);
+    } finally {
+      await desktop.close();
+    }
   });
 
   it('answers /api/v1/global/config on the console host, localhost and 127.0.0.1', async () => {

@@ -99,7 +99,11 @@ describe('service-account tokens', () => {
   });
 
   it('never reach the control plane', async () => {
-    const res = await gw.request({ host: gw.host(), path: '/', headers: { 'X-Latchkey-Authorization': token } });
+    const res = await gw.request({
+      host: gw.host(),
+      path: '/api/v1/users',
+      headers: { 'X-Latchkey-Authorization': token },
+    });
     expect(res.status).toBe(401);
   });
 });

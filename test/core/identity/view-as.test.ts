@@ -93,8 +93,8 @@ describe('view as, with logins', () => {
     const tools = await appSession(gw, adminCookie, 'tools');
     expect((await gw.request({ host: gw.host('tools'), path: '/echo', headers: { cookie: tools } })).status).toBe(200);
 
-    expect((await post('/.latchkey/view-as', adminCookie, { username: 'ann' })).json()).toEqual({
-      data: { viewingAs: 'ann' },
+    expect((await post('/api/v1/view-as', adminCookie, { username: 'ann' })).json()).toMatchObject({
+      data: { username: 'ann' },
     });
     const refused = await gw.request({
       host: gw.host('tools'),
@@ -110,16 +110,16 @@ describe('view as, with logins', () => {
       200,
     );
 
-    expect((await post('/.latchkey/view-as/stop', adminCookie)).status).toBe(200);
+    expect((await post('/api/v1/view-as/stop', adminCookie)).status).toBe(200);
     expect((await gw.request({ host: gw.host('tools'), path: '/echo', headers: { cookie: tools } })).status).toBe(200);
   });
 
   it('is refused to a user who is not an Admin, and from a foreign origin', async () => {
     const ann = await consoleSession(gw, 'ann', 'ann password');
-    expect((await post('/.latchkey/view-as', ann, { username: 'admin' })).status).toBe(403);
+    expect((await post('/api/v1/view-as', ann, { username: 'admin' })).status).toBe(403);
     const foreign = await gw.request({
       method: 'POST',
-      path: '/.latchkey/view-as',
+      path: '/api/v1/view-as',
       headers: { cookie: adminCookie, Origin: 'http://evil.example', 'Content-Type': 'application/json' },
       body: JSON.stringify({ username: 'ann' }),
     });
@@ -131,7 +131,7 @@ describe('view as, with logins', () => {
     try {
       const res = await impersonating.request({
         method: 'POST',
-        path: '/.latchkey/view-as',
+        path: '/api/v1/view-as',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ username: 'admin' }),
       });

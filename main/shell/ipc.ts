@@ -1,0 +1,80 @@
+import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
+import type { z } from 'zod';
+import { API, type ApiMethod, type ApiResults } from '../common/api.js';
+import { describeIssues } from '../common/apps.js';
+import { isLatchkeyError } from '../common/errors.js';
+import type { Core } from '../core/index.js';
+import { CONSOLE_ORIGIN, SCHEME } from './protocol.js';
+
+/**
+ * The console API over IPC (DESIGN: one service, two transports). One handler per
+ * method of the contract; the preload has one function per method on the same channels.
+ */
+
+export const API_METHODS = Object.keys(API) as ApiMethod[];
+
+/** The channel of one method; main/preload/index.ts builds the same names. */
+export const channelOf = (method: ApiMethod) => `latchkey:${method}` as const;
+
+/** What crosses IPC: errors as data, so their codes survive (thrown errors lose them). */
+export type IpcReply<T> = { result: T } | { error: { code: string; message: string } };
+
+type ConsoleApi = Core['api'];
+type Caller = Parameters<ConsoleApi['config.get']>[1];
+
+/** The desktop window holds the console link: it is the console. */
+const WINDOW_CALLER: Caller = { kind: 'console-link' };
+
+/**
+ * Only the console's own top frame may call: not a subframe (an iframe could embed
+ * anything), not a page that navigated elsewhere, not another window.
+ */
+export function isConsoleFrame(frame: WebFrameMain | null | undefined): boolean {
+  if (!frame || frame.parent !== null) return false;
+  if (frame.origin !== CONSOLE_ORIGIN) return false;
+  try {
+    const url = new URL(frame.url);
+    return url.protocol === `${SCHEME}:` && url.host === 'console';
+  } catch {
+    return false;
+  }
+}
+
+export interface IpcOptions {
+  /** Told after every call that succeeded, so the tray can follow the mode. */
+  onCalled?: (method: ApiMethod) => void;
+  log?: (message: string, error: unknown) => void;
+}
+
+/** Answers one call: checks the sender, parses the input, calls the service. */
+export async function answer<M extends ApiMethod>(
+  api: ConsoleApi,
+  method: M,
+  event: Pick<IpcMainInvokeEvent, 'senderFrame'>,
+  input: unknown,
+  options: IpcOptions = {},
+): Promise<IpcReply<ApiResults[M]>> {
+  if (!isConsoleFrame(event.senderFrame)) {
+    return { error: { code: 'FORBIDDEN', message: 'only the Latchkey console may call the console API' } };
+  }
+  const parsed = (API[method].input as z.ZodType).safeParse(input ?? {});
+  if (!parsed.success) return { error: { code: 'BAD_ARGUMENT', message: describeIssues(parsed.error) } };
+  try {
+    const handler = api[method] as (input: unknown, caller: Caller) => ApiResults[M] | Promise<ApiResults[M]>;
+    const result = await handler(parsed.data, WINDOW_CALLER);
+    options.onCalled?.(method);
+    return { result };
+  } catch (error) {
+    if (isLatchkeyError(error)) return { error: { code: error.code, message: error.message } };
+    options.log?.(`console API ${method} failed`, error);
+    return { error: { code: 'INTERNAL_ERROR', message: `${method} failed unexpectedly; see the log` } };
+  }
+}
+
+/** Binds every method of the contract; returns a function that unbinds them. */
+export function bindIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, api: ConsoleApi, options: IpcOptions = {}) {
+  for (const method of API_METHODS) {
+    ipcMain.handle(channelOf(method), (event, input: unknown) => answer(api, method, event, input, options));
+  }
+  return () => API_METHODS.forEach((method) => ipcMain.removeHandler(channelOf(method)));
+}

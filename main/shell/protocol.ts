@@ -1,0 +1,82 @@
+import type { Protocol } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+
+/** The console is served from its own scheme, never `file://` (which can read any file). */
+export const SCHEME = 'latchkey-app';
+export const CONSOLE_ORIGIN = `${SCHEME}://console`;
+export const CONSOLE_URL = `${CONSOLE_ORIGIN}/`;
+
+/**
+ * The CSP of the gateway's built pages (BUILT_PAGE_CSP in main/core/gateway/static-pages.ts,
+ * which main/core/index.ts does not export; test/shell/protocol.test.ts checks they agree).
+ */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; font-src 'self'; " +
+  "base-uri 'none'; form-action 'self' http://*.localhost:*; frame-ancestors 'none'";
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+/** Before `ready`: a standard, secure scheme, so the console has an origin of its own. */
+export function registerScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
+}
+
+/**
+ * The file under `rendererDir` that a console URL names, or undefined: other hosts,
+ * paths out of the folder and unknown file types are not served. The renderer is built
+ * with base `/.latchkey/` (as the gateway serves it), so that prefix is dropped.
+ */
+export function fileFor(rendererDir: string, url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== `${SCHEME}:` || parsed.host !== 'console') return undefined;
+  let path: string;
+  try {
+    path = decodeURIComponent(parsed.pathname);
+  } catch {
+    return undefined;
+  }
+  if (path.includes('\0') || path.includes('\\')) return undefined;
+  path = path.replace(/^\/\.latchkey(?=\/)/, '');
+  if (path === '/' || path === '') path = '/index.html';
+  const file = normalize(join(rendererDir, path));
+  if (!file.startsWith(normalize(rendererDir) + sep)) return undefined;
+  return CONTENT_TYPES[extname(file)] ? file : undefined;
+}
+
+/** Answers one request of the console's scheme from the built renderer. */
+export async function serveConsoleFile(rendererDir: string, url: string): Promise<Response> {
+  const file = fileFor(rendererDir, url);
+  const headers = { 'content-security-policy': CONSOLE_CSP, 'x-content-type-options': 'nosniff' };
+  if (file) {
+    try {
+      const body = await readFile(file);
+      return new Response(body, {
+        status: 200,
+        headers: { ...headers, 'content-type': CONTENT_TYPES[extname(file)] as string, 'cache-control': 'no-store' },
+      });
+    } catch {
+      // Not built, or not there: a 404 like any other.
+    }
+  }
+  return new Response('not found', { status: 404, headers: { ...headers, 'content-type': 'text/plain' } });
+}
+
+/** After `ready`: serves the scheme from the built renderer. */
+export function handleConsoleProtocol(protocol: Pick<Protocol, 'handle'>, rendererDir: string): void {
+  protocol.handle(SCHEME, (request) => serveConsoleFile(rendererDir, request.url));
+}
