@@ -50,8 +50,9 @@ export async function backupDatabase(store: Store, file: string): Promise<void> 
       `${file} already exists; a backup never overwrites a file, choose a new name`,
     );
   }
-  if (!isDirectory(dir))
+  if (!isDirectory(dir)) {
     throw new LatchkeyError('BACKUP_FAILED', `cannot back up to ${file}: ${dir} is not a directory`);
+  }
   const temp = join(dir, `.${basename(target)}.${process.pid}.tmp`);
   try {
     // Created owner-only before SQLite writes a byte into it; SQLite keeps the mode.
@@ -105,6 +106,13 @@ export async function restoreDatabase(dataDir: string, file: string): Promise<vo
   const source = resolve(file);
   if (!existsSync(source) || !statSync(source).isFile()) {
     throw new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: no such file`);
+  }
+  // Its commits may sit in a WAL beside it, which a copy of the file alone would lose.
+  if (existsSync(`${source}-wal`) && statSync(`${source}-wal`).size > 0) {
+    throw new LatchkeyError(
+      'RESTORE_INVALID',
+      `${file} has a -wal file beside it: it is a live database, not a backup; make one with latchkey backup`,
+    );
   }
   ensureDataDir(dataDir);
   const database = dataFiles(dataDir).database;

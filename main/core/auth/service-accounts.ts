@@ -61,10 +61,12 @@ export function listTokens(store: Store): TokenView[] {
 export function revokeToken(store: Store, id: string, actor: string): void {
   const row = store.tokens.find(id);
   if (!row) throw new LatchkeyError('TOKEN_NOT_FOUND', `no token with id "${id}"`);
-  if (!store.tokens.revoke(id, store.clock.now())) {
-    throw new LatchkeyError('TOKEN_NOT_FOUND', `token "${id}" is already revoked`);
-  }
-  store.audit.record('token.revoked', actor, row.username, { id });
+  store.db.transaction(() => {
+    if (!store.tokens.revoke(id, store.clock.now())) {
+      throw new LatchkeyError('TOKEN_NOT_FOUND', `token "${id}" is already revoked`);
+    }
+    store.audit.record('token.revoked', actor, row.username, { id });
+  })();
 }
 
 export type TokenCheck = { user: User; tokenId: string } | { status: 401 | 403; reason: string };
