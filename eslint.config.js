@@ -58,6 +58,46 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [electron], patterns: [shell] }] },
   },
   {
+    // The shell may import electron (it alone runs in Electron's main process) and reaches
+    // the core only through main/core/index.ts.
+    files: ['main/shell/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/core/**', '!**/core/index.js'],
+              message: 'main/shell reaches the core only through main/core/index.ts.',
+            },
+            {
+              group: ['**/preload/**', '**/renderer/**'],
+              message: 'main/shell does not import the preload or renderer.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The sandboxed preload: electron's contextBridge and ipcRenderer, and main/common.
+    files: ['main/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'A sandboxed preload has no Node APIs.' },
+            {
+              group: ['**/core/**', '**/cli/**', '**/shell/**', '**/renderer/**'],
+              message: 'main/preload imports only electron and main/common.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['renderer/**/*.svelte', 'renderer/**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
   },

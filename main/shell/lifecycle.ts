@@ -143,6 +143,7 @@ export async function run(deps: ShellDeps): Promise<Outcome> {
     platform: deps.platform,
     loginItem: startAtLogin,
     log,
+    exposeMenu: deps.env.LATCHKEY_E2E === '1' && !app.isPackaged,
     actions: {
       openConsole: () => showWindow(mainWindow),
       toggleImpersonation: () =>
@@ -161,7 +162,10 @@ export async function run(deps: ShellDeps): Promise<Outcome> {
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
-      appMenuTemplate(deps.platform, app.isPackaged, { openConsole: () => showWindow(mainWindow), quit: () => app.quit() }),
+      appMenuTemplate(deps.platform, app.isPackaged, {
+        openConsole: () => showWindow(mainWindow),
+        quit: () => app.quit(),
+      }),
     ),
   );
   return 'started';

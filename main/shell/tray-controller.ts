@@ -13,6 +13,11 @@ export interface TrayOptions {
   /** How often to look for changes made elsewhere (the CLI, `latchkey serve`). */
   pollMs?: number;
   log?: (message: string, error: unknown) => void;
+  /**
+   * The Electron e2e test (unpackaged, LATCHKEY_E2E=1) clicks the tray menu through
+   * `globalThis.__latchkeyTrayMenu`: Playwright cannot reach a native tray.
+   */
+  exposeMenu?: boolean;
 }
 
 export interface TrayController {
@@ -38,7 +43,9 @@ export function createTrayController(options: TrayOptions): TrayController {
       shown = key;
       tray.setImage(image(state.impersonation));
       tray.setToolTip(trayToolTip(state));
-      tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(state, options.actions)));
+      const menu = Menu.buildFromTemplate(trayMenuTemplate(state, options.actions));
+      tray.setContextMenu(menu);
+      if (options.exposeMenu) Object.assign(globalThis, { __latchkeyTrayMenu: menu });
     } catch (error) {
       options.log?.('could not refresh the tray', error);
     }
