@@ -1,6 +1,9 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Compiles the console's components for test/renderer (those files run under jsdom).
+  plugins: [svelte()],
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts'],

@@ -18,6 +18,6 @@ export default defineConfig({
     assetsDir: 'assets',
     // Inlined assets would need data: URLs in the CSP.
     assetsInlineLimit: 0,
-    rolldownOptions: { input: { login: here('login.html') } },
+    rolldownOptions: { input: { login: here('login.html'), console: here('index.html') } },
   },
 });

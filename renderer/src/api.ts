@@ -1,0 +1,103 @@
+import type { ApiInput, ApiMethod, ApiResults } from '../../main/common/api.js';
+import type { GlobalConfigResponse } from '../../main/common/identn.js';
+
+export type { ApiInput, ApiMethod, ApiResults };
+
+/**
+ * The HTTP route of every console API method: a copy of `API[m].http` in
+ * main/common/api.ts (the renderer may import only types from there). A test checks
+ * that the two agree.
+ */
+export const ROUTES = {
+  'config.get': ['GET', '/api/v1/config'],
+  'identn.set': ['POST', '/api/v1/identn'],
+  'apps.list': ['GET', '/api/v1/apps'],
+  'apps.health': ['GET', '/api/v1/apps/health'],
+  'apps.add': ['POST', '/api/v1/apps'],
+  'apps.update': ['POST', '/api/v1/apps/update'],
+  'apps.remove': ['POST', '/api/v1/apps/remove'],
+  'users.list': ['GET', '/api/v1/users'],
+  'users.create': ['POST', '/api/v1/users'],
+  'users.update': ['POST', '/api/v1/users/update'],
+  'users.resetPassword': ['POST', '/api/v1/users/reset-password'],
+  'users.delete': ['POST', '/api/v1/users/delete'],
+  'viewAs.get': ['GET', '/api/v1/view-as'],
+  'viewAs.start': ['POST', '/api/v1/view-as'],
+  'viewAs.stop': ['POST', '/api/v1/view-as/stop'],
+  'tokens.list': ['GET', '/api/v1/tokens'],
+  'tokens.create': ['POST', '/api/v1/tokens'],
+  'tokens.revoke': ['POST', '/api/v1/tokens/revoke'],
+  'bans.list': ['GET', '/api/v1/bans'],
+  'bans.lift': ['POST', '/api/v1/bans/lift'],
+  'account.changePassword': ['POST', '/api/v1/account/password'],
+  'audit.list': ['GET', '/api/v1/audit'],
+  'about.get': ['GET', '/api/v1/about'],
+} as const satisfies Record<ApiMethod, readonly ['GET' | 'POST', string]>;
+
+/** A request that failed: the API's error code and message, or a transport failure. */
+export class ApiError extends Error {
+  constructor(
+    /** The API's error code (`LAST_ADMIN`…), or `NETWORK` / `HTTP_<status>` when there was no error body. */
+    readonly code: string,
+    message: string,
+    /** The HTTP status; 0 when Latchkey did not answer. */
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+interface Envelope<T> {
+  data?: T;
+  error?: { code?: string; message?: string };
+}
+
+function queryOf(input: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(input)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+async function request<T>(httpMethod: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: httpMethod,
+      credentials: 'same-origin',
+      headers:
+        httpMethod === 'POST'
+          ? { accept: 'application/json', 'content-type': 'application/json' }
+          : { accept: 'application/json' },
+      body: httpMethod === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+    });
+  } catch {
+    throw new ApiError('NETWORK', 'Latchkey is not answering. Check that it is still running, then try again.', 0);
+  }
+  const envelope = (await response.json().catch(() => ({}))) as Envelope<T>;
+  if (!response.ok || envelope.error) {
+    const code = envelope.error?.code ?? `HTTP_${response.status}`;
+    const message = envelope.error?.message ?? `Latchkey answered HTTP ${response.status}`;
+    throw new ApiError(code, message, response.status);
+  }
+  return envelope.data as T;
+}
+
+/** Calls one console API method. Rejects with an ApiError. */
+export function call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiResults[M]> {
+  const [httpMethod, path] = ROUTES[method];
+  return httpMethod === 'GET' ? request(httpMethod, path + queryOf(input as object)) : request(httpMethod, path, input);
+}
+
+/** The public settings (no session needed): whether logins are on. */
+export async function globalConfig(): Promise<GlobalConfigResponse['data']> {
+  return request('GET', '/api/v1/global/config');
+}
+
+/** Ends the console session and any sign-in, on every host. */
+export async function signOut(): Promise<void> {
+  await request('POST', '/.latchkey/logout', {});
+}

@@ -1,0 +1,264 @@
+/// <reference lib="dom" />
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServe, type ServeProcess } from '../helpers/cli.js';
+import { tempDataDir } from '../helpers/data-dir.js';
+import { startUpstream, type Upstream } from '../helpers/upstream.js';
+import { hasChromium, launchChromium, type Chromium } from './helpers/chromium.js';
+
+const STEP_MS = 8_000;
+/** Screenshots of every screen, light and dark: for looking at, ignored by git. */
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const SCREENS = [
+  ['apps', 'Apps'],
+  ['identity', 'Identity'],
+  ['users', 'Users'],
+  ['view-as', 'View as'],
+  ['tokens', 'Service accounts'],
+  ['bans', 'Bans'],
+  ['audit', 'Audit log'],
+  ['account', 'Account'],
+  ['about', 'About'],
+] as const;
+const ADMIN_PASSWORD = 'correct horse battery';
+
+describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', () => {
+  let up: Upstream;
+  let serve: ServeProcess;
+  let data: ReturnType<typeof tempDataDir>;
+  let browser: Chromium;
+  let context: BrowserContext;
+  let page: Page;
+  let origin: string;
+  const notes: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    up = await startUpstream();
+    data = tempDataDir();
+    serve = await startServe(['--port', '0', '--data-dir', data.dir]);
+    origin = `http://latchkey.localhost:${serve.port}`;
+    browser = await launchChromium({ timeout: STEP_MS, colorScheme: 'light' });
+    context = browser.context;
+    page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    page.on('console', (m) => {
+      if (m.type() === 'error') notes.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => notes.push(`page error: ${e.message}`));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+    await up?.close();
+    data?.remove();
+  });
+
+  /** Runs one step; on failure says where the page was and what the browser complained about. */
+  async function step(what: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      const heading = await page
+        .locator('h1')
+        .first()
+        .innerText({ timeout: 500 })
+        .catch(() => '(none)');
+      throw new Error(
+        `${what}: ${String(error).split('\n')[0]}\n  page: ${page.url()}\n  heading: ${heading}\n  ${notes.join('\n  ')}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  const nav = (label: string) =>
+    page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: label, exact: true });
+  const dialog = () => page.getByRole('dialog');
+
+  async function go(label: string) {
+    await nav(label).click();
+    await page.getByRole('heading', { level: 1, name: label, exact: true }).waitFor();
+  }
+
+  async function signIn(username: string, password: string) {
+    await page.getByRole('link', { name: 'sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/.latchkey/login');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${origin}/`);
+    await page.getByText(`Signed in as ${username}`).waitFor();
+  }
+
+  /** Serious or critical accessibility problems axe finds on the page as it is. */
+  async function axeProblems(): Promise<string[]> {
+    // evaluate() runs outside the page's CSP, which forbids inline scripts.
+    await page.evaluate(AXE);
+    return page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+        }
+      ).axe;
+      const result = await axe.run();
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+  }
+
+  const overflows = () => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+
+  it('opens from the console link and explains the page without a session', async () => {
+    await step('without a session the console explains how to open it', async () => {
+      await page.goto(`${origin}/`);
+      await page.getByRole('heading', { name: 'Open the console' }).waitFor();
+      expect(await page.locator('main').innerText()).toContain('latchkey console-link');
+      await page.screenshot({ path: `${SHOTS}open-console-light.png` });
+    });
+    await step('the console link opens the console', async () => {
+      const link = serve.lines.find((l) => l.startsWith('console: '))?.slice('console: '.length) ?? '';
+      expect(link).toMatch(/^http:\/\/latchkey\.localhost:\d+\//);
+      await page.goto(link);
+      await page.getByRole('button', { name: 'Open the console' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
+      await page.getByText('Impersonation mode:').waitFor();
+    });
+  });
+
+  it('adds an app and opens it through the gateway', async () => {
+    await step('an app is added', async () => {
+      await page.getByText('No apps yet').waitFor();
+      await page.getByRole('button', { name: 'Add app' }).click();
+      await dialog().getByLabel('Slug').fill('echo');
+      await dialog().getByLabel(/^Name/).fill('Echo');
+      await dialog().getByLabel('Upstream').fill(up.url);
+      await dialog().getByRole('button', { name: 'Add app' }).click();
+      await page.getByRole('heading', { name: 'Echo' }).waitFor();
+      await page.getByLabel('Health: Up').waitFor();
+    });
+    await step('"Open Echo" opens the app in a new tab, as the admin', async () => {
+      const [tab] = await Promise.all([
+        context.waitForEvent('page'),
+        page.getByRole('link', { name: 'Open Echo' }).click(),
+      ]);
+      await tab.waitForLoadState();
+      expect(tab.url()).toBe(`http://echo.localhost:${serve.port}/`);
+      expect(await tab.locator('body').innerText()).toContain('"x-forwarded-user":"admin"');
+      await tab.close();
+    });
+  });
+
+  it('turns impersonation off after choosing the admin password, then signs in', async () => {
+    await step('turning impersonation off asks for the admin password first', async () => {
+      await go('Identity');
+      await page.getByRole('switch', { name: 'Impersonation' }).click();
+      await dialog().getByLabel('Admin password').fill(ADMIN_PASSWORD);
+      await dialog().getByLabel('Repeat the password').fill(ADMIN_PASSWORD);
+      await dialog().getByRole('button', { name: 'Set password and turn impersonation off' }).click();
+      await dialog().waitFor({ state: 'detached' });
+      expect(await page.getByRole('switch', { name: 'Sign-in' }).isChecked()).toBe(true);
+      expect(await page.getByRole('switch', { name: 'Impersonation' }).isChecked()).toBe(false);
+      expect(await page.getByText('Impersonation mode:').count()).toBe(0);
+    });
+    await step('signing out leads to the sign-in link, and signing in opens the console', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Open the console' }).waitFor();
+      await signIn('admin', ADMIN_PASSWORD);
+    });
+  });
+
+  it('creates a ReadOnly user and views as them', async () => {
+    await step('a user is created', async () => {
+      await go('Users');
+      await page.getByRole('button', { name: 'Create user' }).click();
+      await dialog().getByLabel('Username').fill('rita');
+      await dialog().getByLabel('Password').fill('rita password');
+      await dialog().getByLabel('Role').selectOption('ReadOnly');
+      await dialog().getByRole('button', { name: 'Create user' }).click();
+      await page.getByRole('button', { name: 'Delete rita' }).waitFor();
+    });
+    await step('view as rita, then stop', async () => {
+      await go('View as');
+      await page.getByRole('combobox', { name: 'User' }).selectOption('rita');
+      await page.getByRole('button', { name: 'Start viewing as' }).click();
+      const banner = page.getByRole('note', { name: 'Viewing as' });
+      await banner.getByText('rita').waitFor();
+      await page.screenshot({ path: `${SHOTS}view-as-banner-light.png` });
+      await banner.getByRole('button', { name: 'Stop viewing as' }).click();
+      await banner.waitFor({ state: 'detached' });
+    });
+  });
+
+  it('resets the admin password and signs in with the new one', async () => {
+    let generated = '';
+    await step('Users → Reset admin password shows a generated password once', async () => {
+      await go('Users');
+      await page.getByRole('button', { name: 'Reset password of admin' }).click();
+      await dialog().getByRole('button', { name: 'Reset password' }).click();
+      generated = await dialog().getByLabel('New password').inputValue();
+      expect(generated.length).toBeGreaterThanOrEqual(8);
+      await page.screenshot({ path: `${SHOTS}reset-password-light.png` });
+      await dialog().getByRole('button', { name: 'Done' }).click();
+    });
+    await step('the reset ended the session; the new password signs in', async () => {
+      await page.getByRole('heading', { name: 'Open the console' }).waitFor();
+      await signIn('admin', generated);
+    });
+  });
+
+  it('creates a token, shown once, and revokes it', async () => {
+    await step('a token is created and shown once', async () => {
+      await go('Service accounts');
+      await page.getByText('No tokens yet').waitFor();
+      await page.getByRole('combobox', { name: 'User' }).selectOption('rita');
+      await page.getByLabel('Description').fill('CI pipeline');
+      await page.getByLabel('Expires after').selectOption('7d');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      expect(await page.getByLabel('Token for rita').inputValue()).toMatch(/\S{20,}/);
+      await page.getByText('it will not be shown again').waitFor();
+      await page.screenshot({ path: `${SHOTS}token-created-light.png` });
+      await page.getByRole('button', { name: 'Done' }).click();
+    });
+    await step('revoking asks first, then marks it revoked', async () => {
+      await page.getByRole('button', { name: 'Revoke CI pipeline' }).click();
+      await dialog().getByRole('button', { name: 'Revoke token' }).click();
+      await page.getByRole('cell', { name: 'Revoked' }).waitFor();
+    });
+  });
+
+  it('every screen fits 1024×700 and 1600×1000, has no serious accessibility problem, light and dark', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [id, label] of SCREENS) {
+        await step(`${label} (${scheme})`, async () => {
+          await page.setViewportSize({ width: 1280, height: 800 });
+          await go(label);
+          await page.waitForLoadState('networkidle');
+          await page
+            .locator('[role="status"]')
+            .first()
+            .waitFor({ state: 'detached', timeout: 3_000 })
+            .catch(() => {});
+          await page.screenshot({ path: `${SHOTS}${id}-${scheme}.png`, fullPage: true });
+          for (const [width, height] of [
+            [1024, 700],
+            [1600, 1000],
+          ] as const) {
+            await page.setViewportSize({ width, height });
+            expect(await overflows(), `${label} overflows at ${width}×${height}`).toBe(false);
+          }
+          expect(await axeProblems()).toEqual([]);
+        });
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+});

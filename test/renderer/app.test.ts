@@ -1,0 +1,172 @@
+// @vitest-environment jsdom
+/// <reference lib="dom" />
+import { fireEvent, screen, within } from '@testing-library/dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, globalConfig } from '../../renderer/src/api.js';
+import App from '../../renderer/src/console/App.svelte';
+import Account from '../../renderer/src/console/screens/Account.svelte';
+import Identity from '../../renderer/src/console/screens/Identity.svelte';
+import { answer, cleanup, config, render } from './dom.js';
+
+vi.mock('svelte', () => import(/* @vite-ignore */ `${'/node_modules/svelte/src/index-client.js'}`));
+vi.mock('../../renderer/src/api.js', async (original) => (await import('./mock-api.js')).mockApi(original));
+
+afterEach(() => {
+  cleanup();
+  location.hash = '';
+});
+
+const publicConfig = (tokenizer: boolean) => ({
+  identN: {
+    impersonation: { enabled: !tokenizer, source: 'default' as const },
+    tokenizer: { enabled: tokenizer, source: 'default' as const },
+    apikey: { enabled: false, source: 'default' as const },
+  },
+  signup: { enabled: false },
+  version: '1.0.0',
+});
+
+describe('the console shell', () => {
+  it('without a console session, explains how to open one, with a sign-in link when logins are on', async () => {
+    answer({ 'config.get': new ApiError('SESSION_REQUIRED', 'open the console link', 401) });
+    vi.mocked(globalConfig).mockResolvedValue(publicConfig(true));
+    render(App, {});
+    expect(await screen.findByRole('heading', { name: 'Open the console' })).toBeTruthy();
+    expect(screen.getByText('latchkey console-link')).toBeTruthy();
+    const link = await screen.findByRole('link', { name: 'sign in' });
+    expect(link.getAttribute('href')).toBe('/.latchkey/login?rd=%2F');
+  });
+
+  it('without logins, offers no sign-in link', async () => {
+    answer({ 'config.get': new ApiError('SESSION_REQUIRED', 'open the console link', 401) });
+    vi.mocked(globalConfig).mockResolvedValue(publicConfig(false));
+    render(App, {});
+    await screen.findByRole('heading', { name: 'Open the console' });
+    await Promise.resolve();
+    expect(screen.queryByRole('link', { name: 'sign in' })).toBeNull();
+  });
+
+  it('shows the impersonation banner and every screen in the nav', async () => {
+    answer({ 'config.get': config(), 'viewAs.get': null, 'apps.list': [], 'apps.health': {} });
+    render(App, {});
+    expect(await screen.findByText(/every request is admin — no sign-in/)).toBeTruthy();
+    const nav = screen.getByRole('navigation', { name: 'Console' });
+    expect(
+      within(nav)
+        .getAllByRole('link')
+        .map((a) => a.textContent),
+    ).toEqual(['Apps', 'Identity', 'Users', 'View as', 'Service accounts', 'Bans', 'Audit log', 'Account', 'About']);
+  });
+
+  it('while viewing as someone, a banner offers to stop', async () => {
+    let viewing: { username: string; until: number } | null = { username: 'rita', until: Date.UTC(2025, 0, 2) };
+    answer({
+      'config.get': () => config({ viewingAs: viewing }),
+      'viewAs.get': null,
+      'viewAs.stop': () => {
+        viewing = null;
+        return { stopped: 'rita' };
+      },
+      'apps.list': [],
+      'apps.health': {},
+    });
+    render(App, {});
+    const banner = await screen.findByRole('note', { name: 'Viewing as' });
+    await fireEvent.click(within(banner).getByRole('button', { name: 'Stop viewing as' }));
+    await vi.waitFor(() => expect(screen.queryByRole('note', { name: 'Viewing as' })).toBeNull());
+  });
+
+  it('a user who is not an Admin sees only their account', async () => {
+    answer({
+      'config.get': config({ caller: { kind: 'user', username: 'rita' } }),
+      'viewAs.get': new ApiError('FORBIDDEN', 'only an Admin may do this', 403),
+    });
+    render(App, {});
+    expect(await screen.findByText(/Your account can change its own password/)).toBeTruthy();
+    const nav = screen.getByRole('navigation', { name: 'Console' });
+    expect(
+      within(nav)
+        .getAllByRole('link')
+        .map((a) => a.textContent),
+    ).toEqual(['Account']);
+    expect(screen.getByRole('heading', { name: 'Change your password' })).toBeTruthy();
+  });
+
+  it('says what failed when the console cannot load', async () => {
+    answer({ 'config.get': new ApiError('DB_UNAVAILABLE', 'the database cannot be read', 503) });
+    render(App, {});
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Loading the console failed/);
+  });
+});
+
+describe('Identity', () => {
+  const refresh = vi.fn(async () => {});
+
+  it('asks for an admin password before turning impersonation off, and sends it', async () => {
+    const sent: unknown[] = [];
+    answer({
+      'identn.set': (input) => {
+        sent.push(input);
+        return config().identn;
+      },
+    });
+    render(Identity, { config: config(), refresh });
+    await fireEvent.click(screen.getByRole('switch', { name: 'Impersonation' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Choose the admin password' });
+    await fireEvent.input(within(dialog).getByLabelText(/^Admin password/), { target: { value: 'a good password' } });
+    await fireEvent.input(within(dialog).getByLabelText('Repeat the password'), {
+      target: { value: 'a good password' },
+    });
+    await fireEvent.submit(dialog.querySelector('form') as HTMLFormElement);
+    await vi.waitFor(() => expect(sent).toEqual([{ impersonation: false, adminPassword: 'a good password' }]));
+  });
+
+  it('locks a pinned setting and names what pins it', () => {
+    const pinned = config({
+      identn: {
+        impersonation: { enabled: true, source: 'env', pinnedBy: 'LATCHKEY_IDENTN_IMPERSONATION_ENABLED' },
+        tokenizer: { enabled: false, source: 'default' },
+        apikey: { enabled: false, source: 'default' },
+      },
+    });
+    render(Identity, { config: pinned, refresh });
+    expect((screen.getByRole('switch', { name: 'Impersonation' }) as HTMLInputElement).disabled).toBe(true);
+    expect(screen.getByText(/Pinned by LATCHKEY_IDENTN_IMPERSONATION_ENABLED/)).toBeTruthy();
+  });
+
+  it('warns that impersonation is for single-user machines when the OS cannot tell who connects', () => {
+    render(Identity, { config: config({ peerCheck: false }), refresh });
+    expect(screen.getByText(/single-user machines/)).toBeTruthy();
+  });
+
+  it('has a Reset admin password action', async () => {
+    render(Identity, { config: config(), refresh });
+    await fireEvent.click(screen.getByRole('button', { name: 'Reset admin password' }));
+    expect(screen.getByRole('dialog', { name: 'Reset the password of admin' })).toBeTruthy();
+  });
+});
+
+describe('Account', () => {
+  it('explains that a console link has no account', () => {
+    render(Account, { config: config(), refresh: async () => {} });
+    expect(screen.getByText(/not an account/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Change password' })).toBeNull();
+  });
+
+  it('changes the signed-in user’s password', async () => {
+    const sent: unknown[] = [];
+    answer({
+      'account.changePassword': (input) => {
+        sent.push(input);
+        return { changed: true };
+      },
+    });
+    render(Account, { config: config({ caller: { kind: 'user', username: 'rita' } }), refresh: async () => {} });
+    await fireEvent.input(screen.getByLabelText('Current password'), { target: { value: 'old password' } });
+    await fireEvent.input(screen.getByLabelText(/^New password/), { target: { value: 'new password' } });
+    await fireEvent.input(screen.getByLabelText('Repeat the new password'), { target: { value: 'new password' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
+    expect(await screen.findByText('Your password was changed.')).toBeTruthy();
+    expect(sent).toEqual([{ currentPassword: 'old password', newPassword: 'new password' }]);
+  });
+});

@@ -1,0 +1,265 @@
+// @vitest-environment jsdom
+/// <reference lib="dom" />
+import { fireEvent, screen, within } from '@testing-library/dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import About from '../../renderer/src/console/screens/About.svelte';
+import Apps from '../../renderer/src/console/screens/Apps.svelte';
+import Audit from '../../renderer/src/console/screens/Audit.svelte';
+import Bans from '../../renderer/src/console/screens/Bans.svelte';
+import Tokens from '../../renderer/src/console/screens/Tokens.svelte';
+import Users from '../../renderer/src/console/screens/Users.svelte';
+import ViewAs from '../../renderer/src/console/screens/ViewAs.svelte';
+import { answer, cleanup, config, failure, render, user, type Answers } from './dom.js';
+
+vi.mock('svelte', () => import(/* @vite-ignore */ `${'/node_modules/svelte/src/index-client.js'}`));
+vi.mock('../../renderer/src/api.js', async (original) => (await import('./mock-api.js')).mockApi(original));
+
+afterEach(cleanup);
+
+const props = { config: config(), refresh: async () => {} };
+const app = {
+  slug: 'grafana',
+  name: 'Grafana',
+  upstream: 'http://127.0.0.1:3000',
+  url: 'http://grafana.localhost:7780/',
+  allowRoles: [],
+  allowUsers: [],
+  publicPaths: ['/healthz'],
+  headers: 'grafana' as const,
+  preserveHost: true,
+  allowedOrigins: [],
+  healthPath: null,
+  source: 'stored' as const,
+};
+const token = {
+  id: 'abc123',
+  username: 'rita',
+  description: 'CI pipeline',
+  createdBy: 'admin',
+  createdAt: Date.UTC(2025, 0, 2),
+  expiresAt: null,
+  lastUsedAt: null,
+  revokedAt: null,
+};
+const about = {
+  version: '1.2.3',
+  dataDir: '/home/dev/.local/share/latchkey',
+  gatewayUrl: 'http://localhost:7780',
+  consoleUrl: 'http://latchkey.localhost:7780/',
+  licences: [{ name: 'zod', version: '4.0.0', license: 'MIT' }],
+};
+
+interface Case {
+  name: string;
+  component: typeof Apps;
+  method: keyof Answers;
+  /** Other methods the screen calls, answered the same in every state. */
+  also?: Answers;
+  loading: string;
+  empty: { value: unknown; text: RegExp };
+  filled: { value: unknown; text: RegExp };
+  failed: RegExp;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'Apps',
+    component: Apps,
+    method: 'apps.list',
+    also: { 'apps.health': { grafana: 'up' } },
+    loading: 'Loading the apps…',
+    empty: { value: [], text: /No apps yet/ },
+    filled: { value: [app], text: /Grafana/ },
+    failed: /Loading the apps failed: The database cannot be read\./,
+  },
+  {
+    name: 'Users',
+    component: Users,
+    method: 'users.list',
+    loading: 'Loading the users…',
+    empty: { value: [], text: /No users yet/ },
+    filled: { value: [user('admin', 'Admin'), user('rita')], text: /rita@example\.test/ },
+    failed: /Loading the users failed/,
+  },
+  {
+    name: 'View as',
+    component: ViewAs,
+    method: 'users.list',
+    loading: 'Loading the users…',
+    empty: { value: [], text: /No enabled users to view as/ },
+    filled: { value: [user('rita')], text: /rita \(ReadOnly\)/ },
+    failed: /Loading the users failed/,
+  },
+  {
+    name: 'Service accounts',
+    component: Tokens,
+    method: 'tokens.list',
+    also: { 'users.list': [user('rita')] },
+    loading: 'Loading the tokens…',
+    empty: { value: [], text: /No tokens yet/ },
+    filled: { value: [token], text: /CI pipeline/ },
+    failed: /Loading the service accounts failed/,
+  },
+  {
+    name: 'Bans',
+    component: Bans,
+    method: 'bans.list',
+    loading: 'Loading the bans…',
+    empty: { value: [], text: /No active bans/ },
+    filled: { value: [{ username: 'mallory', until: Date.UTC(2025, 0, 2) }], text: /mallory/ },
+    failed: /Loading the bans failed/,
+  },
+  {
+    name: 'Audit log',
+    component: Audit,
+    method: 'audit.list',
+    loading: 'Loading the audit log…',
+    empty: { value: { entries: [], hasMore: false }, text: /Nothing has been recorded yet/ },
+    filled: {
+      value: {
+        entries: [
+          { id: 1, at: Date.UTC(2025, 0, 2), kind: 'user.created', actor: 'admin', subject: 'rita', detail: {} },
+        ],
+        hasMore: true,
+      },
+      text: /user\.created/,
+    },
+    failed: /Loading the audit log failed/,
+  },
+  {
+    name: 'About',
+    component: About,
+    method: 'about.get',
+    loading: 'Loading…',
+    empty: { value: { ...about, licences: [] }, text: /No third-party components are listed/ },
+    filled: { value: about, text: /\/home\/dev\/\.local\/share\/latchkey/ },
+    failed: /Loading the version information failed/,
+  },
+];
+
+describe.each(CASES)('$name screen', (c) => {
+  const show = (value: unknown) => {
+    answer({ ...c.also, [c.method]: value } as Answers);
+    render(c.component, props);
+  };
+
+  it('says it is loading', () => {
+    show('pending');
+    expect(screen.getByRole('status').textContent).toBe(c.loading);
+  });
+
+  it('says when there is nothing to show', async () => {
+    show(c.empty.value);
+    expect(await screen.findByText(c.empty.text)).toBeTruthy();
+  });
+
+  it('shows what it loaded', async () => {
+    show(c.filled.value);
+    expect(await screen.findByText(c.filled.text)).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('says what failed and offers to try again', async () => {
+    show(failure());
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(c.failed);
+    expect(within(alert).getByRole('button', { name: 'Try again' })).toBeTruthy();
+  });
+});
+
+describe('Apps', () => {
+  it('opens app addresses in a new tab and shows live health', async () => {
+    answer({ 'apps.list': [app], 'apps.health': { grafana: 'down' } });
+    render(Apps, props);
+    const open = await screen.findByRole('link', { name: 'Open Grafana' });
+    expect(open.getAttribute('target')).toBe('_blank');
+    expect(open.getAttribute('rel')).toBe('noopener');
+    expect(await screen.findByLabelText('Health: Down')).toBeTruthy();
+  });
+});
+
+describe('Users', () => {
+  it('explains the last-admin refusal', async () => {
+    answer({
+      'users.list': [user('admin', 'Admin')],
+      'users.update': failure('LAST_ADMIN', 'the last enabled Admin cannot be disabled', 409),
+    });
+    render(Users, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Disable admin' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/Disabling admin failed: The last enabled Admin cannot be disabled\./);
+    expect(alert.textContent).toMatch(/Make another user an Admin first/);
+  });
+
+  it('asks before deleting; Escape closes the dialog and focus returns', async () => {
+    answer({ 'users.list': [user('rita')] });
+    render(Users, props);
+    const remove = await screen.findByRole('button', { name: 'Delete rita' });
+    remove.focus();
+    await fireEvent.click(remove);
+    const dialog = await screen.findByRole('dialog', { name: 'Delete rita?' });
+    expect(within(dialog).getByRole('button', { name: 'Delete user' })).toBeTruthy();
+    await fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(remove);
+  });
+
+  it('searches by username', async () => {
+    answer({ 'users.list': [user('ann'), user('rita')] });
+    render(Users, props);
+    await screen.findByText('rita');
+    await fireEvent.input(screen.getByLabelText('Search users'), { target: { value: 'ann' } });
+    expect(screen.queryByText('rita')).toBeNull();
+    expect(screen.getByText('ann')).toBeTruthy();
+  });
+
+  it('shows a generated password once, with a copy button', async () => {
+    answer({
+      'users.list': [user('rita')],
+      'users.resetPassword': { user: user('rita'), generatedPassword: 'Generated-Secret-1' },
+    });
+    render(Users, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Reset password of rita' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Reset password' }));
+    const field = (await screen.findByLabelText('New password')) as HTMLInputElement;
+    expect(field.value).toBe('Generated-Secret-1');
+    expect(screen.getByRole('button', { name: 'Copy' })).toBeTruthy();
+    expect(screen.getByText(/will not be shown again/)).toBeTruthy();
+  });
+});
+
+describe('Service accounts', () => {
+  it('shows a new token once, with a warning', async () => {
+    answer({
+      'tokens.list': [],
+      'users.list': [user('rita')],
+      'tokens.create': { token: 'abc123.secret-part', view: token },
+    });
+    render(Tokens, props);
+    await screen.findByText(/No tokens yet/);
+    await fireEvent.change(screen.getByRole('combobox', { name: 'User' }), { target: { value: 'rita' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Create token' }));
+    const field = (await screen.findByLabelText('Token for rita')) as HTMLInputElement;
+    expect(field.value).toBe('abc123.secret-part');
+    expect(screen.getByText(/it will not be shown again/)).toBeTruthy();
+  });
+});
+
+describe('Audit log', () => {
+  it('pages with Next and Previous', async () => {
+    const seen: unknown[] = [];
+    answer({
+      'audit.list': (input) => {
+        seen.push(input);
+        return {
+          entries: [{ id: seen.length, at: 0, kind: 'login', actor: 'ann', subject: 'ann', detail: {} }],
+          hasMore: true,
+        };
+      },
+    });
+    render(Audit, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Next' }));
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(seen[1]).toMatchObject({ offset: 50, limit: 50 });
+  });
+});
