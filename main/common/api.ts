@@ -133,6 +133,8 @@ export type Health = 'up' | 'down' | 'slow' | 'unknown';
 export interface ConsoleCaller {
   kind: 'console-link' | 'user';
   username: string | null;
+  /** The caller's role: a console link acts as an Admin. */
+  role: Role;
 }
 
 export interface ConfigDto {

@@ -15,6 +15,7 @@ import { LiveState } from './state.js';
 import { openStore, type Store } from './store.js';
 
 export { resolveDataDir } from './data-dir.js';
+export { BUILT_PAGE_CSP } from './gateway/static-pages.js';
 export type { Store } from './store.js';
 import type { AuthDeps } from './gateway/sign-in.js';
 

@@ -1,5 +1,9 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { API, type ApiInput, type ApiMethod, type ApiResults } from '../common/api.js';
+import { API, type ApiMethod } from '../common/api.js';
+import { BRIDGE_NAME, ipcChannel, type ConsoleBridge } from '../common/ipc.js';
+
+export type { ConsoleBridge, IpcReply } from '../common/ipc.js';
+export { BRIDGE_NAME };
 
 /**
  * The console's only door to the main process: one function per console API method,
@@ -7,20 +11,10 @@ import { API, type ApiInput, type ApiMethod, type ApiResults } from '../common/a
  * channel, and main checks the sender frame and the input of every call anyway.
  */
 
-/** What crosses IPC (main/shell/ipc.ts): errors as data, so their codes survive. */
-export type IpcReply<T> = { result: T } | { error: { code: string; message: string } };
-
-export type ConsoleBridge = {
-  [M in ApiMethod]: (input: ApiInput<M>) => Promise<IpcReply<ApiResults[M]>>;
-};
-
-/** The global the bridge is exposed as: `window.latchkey`. */
-export const BRIDGE_NAME = 'latchkey';
-
 export function buildBridge(invoke: (channel: string, input: unknown) => Promise<unknown>): ConsoleBridge {
   const bridge: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const method of Object.keys(API) as ApiMethod[]) {
-    const channel = `latchkey:${method}`;
+    const channel = ipcChannel(method);
     bridge[method] = (input: unknown) => invoke(channel, input ?? {});
   }
   return Object.freeze(bridge) as unknown as ConsoleBridge;

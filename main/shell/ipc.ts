@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { API, type ApiMethod, type ApiResults } from '../common/api.js';
 import { describeIssues } from '../common/apps.js';
 import { isLatchkeyError } from '../common/errors.js';
+import { ipcChannel, type IpcReply } from '../common/ipc.js';
 import type { Core } from '../core/index.js';
 import { CONSOLE_ORIGIN, SCHEME } from './protocol.js';
 
@@ -13,11 +14,8 @@ import { CONSOLE_ORIGIN, SCHEME } from './protocol.js';
 
 export const API_METHODS = Object.keys(API) as ApiMethod[];
 
-/** The channel of one method; main/preload/index.ts builds the same names. */
-export const channelOf = (method: ApiMethod) => `latchkey:${method}` as const;
-
-/** What crosses IPC: errors as data, so their codes survive (thrown errors lose them). */
-export type IpcReply<T> = { result: T } | { error: { code: string; message: string } };
+/** The channel of one method: the same function builds the preload's names. */
+export const channelOf = ipcChannel;
 
 type ConsoleApi = Core['api'];
 type Caller = Parameters<ConsoleApi['config.get']>[1];

@@ -1,19 +1,15 @@
 import type { Protocol } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { BUILT_PAGE_CSP } from '../core/index.js';
 
 /** The console is served from its own scheme, never `file://` (which can read any file). */
 export const SCHEME = 'latchkey-app';
 export const CONSOLE_ORIGIN = `${SCHEME}://console`;
 export const CONSOLE_URL = `${CONSOLE_ORIGIN}/`;
 
-/**
- * The CSP of the gateway's built pages (BUILT_PAGE_CSP in main/core/gateway/static-pages.ts,
- * which main/core/index.ts does not export; test/shell/protocol.test.ts checks they agree).
- */
-export const CONSOLE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; font-src 'self'; " +
-  "base-uri 'none'; form-action 'self' http://*.localhost:*; frame-ancestors 'none'";
+/** The same CSP as the gateway's built pages: our own scripts and styles only. */
+export const CONSOLE_CSP = BUILT_PAGE_CSP;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,5 +1,6 @@
 import type { ApiInput, ApiMethod, ApiResults } from '../../main/common/api.js';
 import type { GlobalConfigResponse } from '../../main/common/identn.js';
+import type { ConsoleBridge, IpcReply } from '../../main/common/ipc.js';
 
 export type { ApiInput, ApiMethod, ApiResults };
 
@@ -86,8 +87,20 @@ async function request<T>(httpMethod: 'GET' | 'POST', url: string, body?: unknow
   return envelope.data as T;
 }
 
-/** Calls one console API method. Rejects with an ApiError. */
-export function call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiResults[M]> {
+/** In the desktop app the preload exposes the API over IPC; in a browser there is HTTP. */
+function bridge(): ConsoleBridge | undefined {
+  return (globalThis as { latchkey?: ConsoleBridge }).latchkey;
+}
+
+/** Calls one console API method, over IPC in the desktop app, else HTTP. Rejects with an ApiError. */
+export async function call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiResults[M]> {
+  const ipc = bridge();
+  if (ipc) {
+    const send = ipc[method] as unknown as (input: ApiInput<M>) => Promise<IpcReply<ApiResults[M]>>;
+    const reply = await send(input);
+    if ('error' in reply) throw new ApiError(reply.error.code, reply.error.message, 0);
+    return reply.result;
+  }
   const [httpMethod, path] = ROUTES[method];
   return httpMethod === 'GET' ? request(httpMethod, path + queryOf(input as object)) : request(httpMethod, path, input);
 }

@@ -78,7 +78,7 @@ describe('the console shell', () => {
 
   it('a user who is not an Admin sees only their account', async () => {
     answer({
-      'config.get': config({ caller: { kind: 'user', username: 'rita' } }),
+      'config.get': config({ caller: { kind: 'user', username: 'rita', role: 'ReadOnly' } }),
       'viewAs.get': new ApiError('FORBIDDEN', 'only an Admin may do this', 403),
     });
     render(App, {});
@@ -161,7 +161,10 @@ describe('Account', () => {
         return { changed: true };
       },
     });
-    render(Account, { config: config({ caller: { kind: 'user', username: 'rita' } }), refresh: async () => {} });
+    render(Account, {
+      config: config({ caller: { kind: 'user', username: 'rita', role: 'ReadOnly' } }),
+      refresh: async () => {},
+    });
     await fireEvent.input(screen.getByLabelText('Current password'), { target: { value: 'old password' } });
     await fireEvent.input(screen.getByLabelText(/^New password/), { target: { value: 'new password' } });
     await fireEvent.input(screen.getByLabelText('Repeat the new password'), { target: { value: 'new password' } });

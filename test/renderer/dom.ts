@@ -58,7 +58,7 @@ export function config(overrides: Partial<ConfigDto> = {}): ConfigDto {
     adminPasswordChosen: false,
     rootUsername: 'admin',
     peerCheck: true,
-    caller: { kind: 'console-link', username: null },
+    caller: { kind: 'console-link', username: null, role: 'Admin' },
     viewingAs: null,
     ...overrides,
   };

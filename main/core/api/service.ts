@@ -52,8 +52,8 @@ const actorOf = (caller: Caller) => (caller.kind === 'user' ? caller.user.userna
 
 function describeCaller(caller: Caller): ConsoleCaller {
   return caller.kind === 'user'
-    ? { kind: 'user', username: caller.user.username }
-    : { kind: 'console-link', username: null };
+    ? { kind: 'user', username: caller.user.username, role: caller.user.role }
+    : { kind: 'console-link', username: null, role: 'Admin' };
 }
 
 function lifetime(text: string): number | null {
@@ -125,7 +125,7 @@ export function createConsoleApi({ store, port }: ConsoleApiDeps): Handlers {
     },
     'users.delete': ({ username }, caller) => {
       if (caller.kind === 'user' && caller.user.username === username) {
-        throw new LatchkeyError('LAST_ADMIN', 'you cannot delete the user you are signed in as');
+        throw new LatchkeyError('SELF_DELETE', 'you cannot delete the user you are signed in as');
       }
       deleteUser(store, username, actorOf(caller));
       return { deleted: username };
