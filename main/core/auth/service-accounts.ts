@@ -76,7 +76,7 @@ export function checkToken(store: Store, token: string): TokenCheck {
   const match = TOKEN.exec(token);
   if (!match) return { status: 401, reason: 'the token is malformed' };
   const [, id, secret] = match as unknown as [string, string, string];
-  const row = store.tokens.find(id);
+  const row = store.tokens.credential(id);
   if (!row || !timingSafeEqual(Buffer.from(row.secretHash, 'hex'), hashSecret(secret))) {
     return { status: 401, reason: 'the token is not valid' };
   }

@@ -39,11 +39,22 @@ const toToken = (r: Row): TokenRow => ({
   revokedAt: r.revoked_at,
 });
 
+interface CredentialRow {
+  user_id: number;
+  secret_hash: string;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export type Credential = Pick<TokenRow, 'userId' | 'secretHash' | 'expiresAt' | 'lastUsedAt' | 'revokedAt'>;
+
 const SELECT = 'SELECT tokens.*, users.username FROM tokens JOIN users ON users.id = tokens.user_id';
 
 export class TokensRepo {
   private readonly insertRow;
   private readonly byId;
+  private readonly credentialOf;
   private readonly all;
   private readonly revokeRow;
   private readonly touchRow;
@@ -54,6 +65,9 @@ export class TokensRepo {
        VALUES (@id, @userId, @secretHash, @description, @createdBy, @createdAt, @expiresAt)`,
     );
     this.byId = db.prepare<[string], Row>(`${SELECT} WHERE tokens.id = ?`);
+    this.credentialOf = db.prepare<[string], CredentialRow>(
+      'SELECT user_id, secret_hash, expires_at, last_used_at, revoked_at FROM tokens WHERE id = ?',
+    );
     this.all = db.prepare<[], Row>(`${SELECT} ORDER BY tokens.created_at DESC`);
     this.revokeRow = db.prepare<[number, string]>(
       'UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
@@ -68,6 +82,20 @@ export class TokensRepo {
   find(id: string): TokenRow | undefined {
     const row = this.byId.get(id);
     return row && toToken(row);
+  }
+
+  /** What checking a presented token needs, from the tokens table alone: the request hot path. */
+  credential(id: string): Credential | undefined {
+    const row = this.credentialOf.get(id);
+    return (
+      row && {
+        userId: row.user_id,
+        secretHash: row.secret_hash,
+        expiresAt: row.expires_at,
+        lastUsedAt: row.last_used_at,
+        revokedAt: row.revoked_at,
+      }
+    );
   }
 
   list(): TokenRow[] {
