@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appInputSchema, HEADER_PRESETS, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role } from './apps.js';
+import { appInputSchema, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role } from './apps.js';
 import type { IdentnState } from './identn.js';
 
 /**
@@ -181,5 +181,3 @@ export interface ApiResults {
   };
 }
 
-export const HEADER_PRESET_NAMES = HEADER_PRESETS;
-export const ROLE_NAMES = ROLES;

@@ -1,4 +1,3 @@
-import { LatchkeyError } from '../common/errors.js';
 import { AppService } from './apps.js';
 import { ensureRootAdmin } from './auth/root-admin.js';
 import type { Clock } from './clock.js';
@@ -69,9 +68,4 @@ export async function openStore({ dataDir, config, clock }: OpenStoreOptions): P
     apps,
     close: () => db.close(),
   };
-}
-
-/** Fails closed: a store whose database cannot be read is an error, never an empty store. */
-export function unavailable(cause: unknown): LatchkeyError {
-  return new LatchkeyError('DB_UNAVAILABLE', 'the Latchkey database cannot be read', { cause });
 }
