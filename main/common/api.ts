@@ -180,4 +180,3 @@ export interface ApiResults {
     licences: { name: string; version: string; license: string }[];
   };
 }
-

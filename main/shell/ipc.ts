@@ -1,10 +1,10 @@
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import type { z } from 'zod';
-import { API, type ApiMethod, type ApiResults } from '../common/api.js';
+import { API, type ApiMethod, type ApiParsedInput, type ApiResults } from '../common/api.js';
 import { describeIssues } from '../common/apps.js';
 import { isLatchkeyError } from '../common/errors.js';
 import { ipcChannel, type IpcReply } from '../common/ipc.js';
-import type { Core } from '../core/index.js';
+import { callApi, type ConsoleApi } from './console-api.js';
 import { CONSOLE_ORIGIN, SCHEME } from './protocol.js';
 
 /**
@@ -16,12 +16,6 @@ export const API_METHODS = Object.keys(API) as ApiMethod[];
 
 /** The channel of one method: the same function builds the preload's names. */
 export const channelOf = ipcChannel;
-
-type ConsoleApi = Core['api'];
-type Caller = Parameters<ConsoleApi['config.get']>[1];
-
-/** The desktop window holds the console link: it is the console. */
-const WINDOW_CALLER: Caller = { kind: 'console-link' };
 
 /**
  * Only the console's own top frame may call: not a subframe (an iframe could embed
@@ -58,8 +52,8 @@ export async function answer<M extends ApiMethod>(
   const parsed = (API[method].input as z.ZodType).safeParse(input ?? {});
   if (!parsed.success) return { error: { code: 'BAD_ARGUMENT', message: describeIssues(parsed.error) } };
   try {
-    const handler = api[method] as (input: unknown, caller: Caller) => ApiResults[M] | Promise<ApiResults[M]>;
-    const result = await handler(parsed.data, WINDOW_CALLER);
+    // The desktop window holds the console link: it calls as the console, like the tray.
+    const result = await callApi(api, method, parsed.data as ApiParsedInput<M>);
     options.onCalled?.(method);
     return { result };
   } catch (error) {

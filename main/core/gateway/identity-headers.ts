@@ -1,11 +1,8 @@
 import type { HeaderPreset, Role } from '../../common/apps.js';
+import type { AssertedIdentity } from '../auth/assertion.js';
 
 /** Who the gateway asserts to an app. Every field is safe in a header line by construction. */
-export interface Identity {
-  username: string;
-  email: string;
-  role: Role;
-}
+export type Identity = Pick<AssertedIdentity, 'username' | 'email' | 'role'>;
 
 const GRAFANA_ROLES: Record<Role, string> = { Admin: 'Admin', ReadOnly: 'Viewer' };
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
