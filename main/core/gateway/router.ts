@@ -162,7 +162,7 @@ export function createRouter(deps: RouterDeps) {
       sendError(req, res, 404, 'RESERVED_PATH', `${path} is reserved for Latchkey`);
       return;
     }
-    settle(req, res, serveApp(req, res, app, snapshot, ctx, path + forwarded.query));
+    settle(req, res, serveApp(req, res, app, snapshot, ctx, forwarded));
   }
 
   async function serveApp(
@@ -171,14 +171,14 @@ export function createRouter(deps: RouterDeps) {
     app: App,
     snapshot: Snapshot,
     ctx: HostContext,
-    target: string,
+    forwarded: { path: string; query: string },
   ): Promise<void> {
-    const access = await decideAccess(req, app, normalizeTarget(target).path, snapshot, deps.auth, ctx);
+    const access = await decideAccess(req, app, forwarded.path, snapshot, deps.auth, ctx);
     if (access.kind === 'sign-in') return startHandoff(req, res, ctx);
     if (access.kind === 'refuse') return sendError(req, res, access.status, access.code, access.message, access.html);
     proxyHttp(req, res, {
       app,
-      target,
+      target: forwarded.path + forwarded.query,
       upstream: targetOf(app),
       headers: upstreamHeaders(req, app, access.identityHeaders),
       pools: deps.pools,
