@@ -35,8 +35,7 @@ describe('latchkey serve', () => {
     expect(server.lines[1]).toMatch(
       new RegExp(`^console: http://latchkey\\.localhost:${server.port}/\\.latchkey/console\\?code=[A-Za-z0-9_-]{32}$`),
     );
-    await new Promise((r) => setTimeout(r, 100));
-    expect(server.lines).toContain(`initial admin password: ${dir}/initial-admin-password`);
+    await expect.poll(() => server.lines).toContain(`initial admin password: ${dir}/initial-admin-password`);
     const config = await sendRequest(server.port, { host: `localhost:${server.port}`, path: '/api/v1/global/config' });
     expect(config.json()).toMatchObject({
       data: { identN: { impersonation: { enabled: true }, tokenizer: { enabled: false }, apikey: { enabled: false } } },
