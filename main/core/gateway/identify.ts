@@ -63,6 +63,16 @@ export function allows(app: App, identity: AssertedIdentity): boolean {
   return app.allowRoles.includes(identity.role) || app.allowUsers.includes(identity.username);
 }
 
+/**
+ * The apps a requester may be shown: those its policy lets it open. An Admin acting as
+ * itself (the root admin in impersonation mode) manages every app and sees them all; an
+ * Admin viewing as someone sees what that user sees.
+ */
+export function visibleApps(apps: readonly App[], identity: AssertedIdentity): App[] {
+  if (identity.role === 'Admin' && !identity.viewer) return [...apps];
+  return apps.filter((app) => allows(app, identity));
+}
+
 /** Whether a normalized path is one of the app's public paths, or below one. Never the query. */
 export function isPublicPath(app: App, path: string): boolean {
   return app.publicPaths.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
