@@ -6,6 +6,7 @@ import { sessionViewAs } from '../auth/view-as.js';
 import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
 import { identityHeaders } from './identity-headers.js';
+import { isUnambiguousPath } from './paths.js';
 import { sessionOf, type AuthDeps } from './sign-in.js';
 
 export type Identification =
@@ -73,8 +74,13 @@ export function visibleApps(apps: readonly App[], identity: AssertedIdentity): A
   return apps.filter((app) => allows(app, identity));
 }
 
-/** Whether a normalized path is one of the app's public paths, or below one. Never the query. */
+/**
+ * Whether a normalized path is one of the app's public paths, or below one. Never the
+ * query, and never a path an upstream could read as another (SPEC §7): such a path is an
+ * ordinary path of the app, for whoever may use the app.
+ */
 export function isPublicPath(app: App, path: string): boolean {
+  if (app.publicPaths.length === 0 || !isUnambiguousPath(path)) return false;
   return app.publicPaths.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
 }
 
