@@ -92,4 +92,18 @@ describe('an email that cannot be sent in a header', () => {
     expect(auth.status).toBe(200);
     expect(auth.headers['x-forwarded-user']).toBe('joerg');
   });
+
+  it('a stored username no header can carry (older database) gets a 403 that says why, never a 500', async () => {
+    const store = gw.core.store;
+    await createUser(store, { username: 'umlaut', password: 'umlaut password' }, 'test');
+    const token = createToken(store, { username: 'umlaut', lifetimeMs: 3_600_000 }, 'test').token;
+    store.db.prepare('UPDATE users SET username = ? WHERE username = ?').run('ümlaut', 'umlaut');
+    const res = await gw.request({
+      host: gw.host('echo'),
+      path: '/echo',
+      headers: { 'X-Latchkey-Authorization': token },
+    });
+    expect(res.status).toBe(403);
+    expect(res.json()).toMatchObject({ error: { code: 'FORBIDDEN', message: expect.stringMatching(/cannot assert/) } });
+  });
 });

@@ -7,6 +7,11 @@ export type Identity = Pick<AssertedIdentity, 'username' | 'email' | 'role'>;
 const GRAFANA_ROLES: Record<Role, string> = { Admin: 'Admin', ReadOnly: 'Viewer' };
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
+/** Whether a value can be sent as a header value as it is. */
+export function isHeaderSafe(value: string): boolean {
+  return HEADER_SAFE.test(value);
+}
+
 /**
  * The identity headers for an app's preset as a flat [name, value, …] list. Usernames and
  * emails are validated when stored; this check is the last line so that nothing that could
