@@ -95,8 +95,8 @@ export async function backupDatabase(store: Store, file: string): Promise<void> 
  * directory first, and the copy must pass `PRAGMA integrity_check`, be a Latchkey
  * database, and not come from a newer schema than this Latchkey's migrations (an older
  * one is migrated on the next open). Its sessions are ended in the copy (see
- * endSessions). Then the old database is checkpointed and closed, its -wal and -shm are
- * removed (a stale WAL would be replayed onto the restored file), and the copy is renamed
+ * endSessions). Then the old database is taken out of WAL mode (which SQLite refuses
+ * while any other connection has it open) and closed, its -wal and -shm are removed (a stale WAL would be replayed onto the restored file), and the copy is renamed
  * over latchkey.db and the directory fsynced. A crash at any point leaves either the old
  * database whole or the restored one.
  */
@@ -122,8 +122,8 @@ export function restoreDatabase(dataDir: string, file: string): void {
     fsyncFile(temp);
     const lock = takeStoreLockForRestore(files.lock, dataDir);
     try {
-      checkpointOldDatabase(database);
-      // Only now, with no handle of ours open: the old WAL was checkpointed into the old file.
+      releaseOldDatabase(database, dataDir);
+      // Only now, with no handle of ours open: the old WAL was folded into the old file.
       rmSync(`${database}-wal`, { force: true });
       rmSync(`${database}-shm`, { force: true });
       renameSync(temp, database);
@@ -202,12 +202,14 @@ function endSessions(db: Database.Database, tables: Set<string>): void {
 }
 
 /**
- * Folds the old database's WAL into its file before the swap. Under the exclusive store
- * lock no Latchkey process has it open; a checkpoint that still cannot finish means a
- * process that takes no store lock (an older Latchkey) reads it: refused as well. A
- * missing or unreadable old database is simply replaced.
+ * Takes the old database out of WAL mode before the swap: SQLite folds the WAL into the
+ * file and, since every connection keeps a lock on the -shm while it has the database
+ * open, allows the switch only when no other connection has it open, idle or stalled.
+ * That checks the database itself, besides the store lock: a process that took no store
+ * lock (an older Latchkey, or one whose latchkey.lock was deleted under it) refuses the
+ * restore as well. A missing or unreadable old database is simply replaced.
  */
-function checkpointOldDatabase(database: string): void {
+function releaseOldDatabase(database: string, dataDir: string): void {
   if (!existsSync(database)) return;
   let db: Database.Database;
   try {
@@ -216,19 +218,18 @@ function checkpointOldDatabase(database: string): void {
     return;
   }
   try {
-    let busy = false;
-    try {
-      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      busy = result?.busy === 1;
-    } catch {
-      busy = false; // a damaged old database has nothing worth checkpointing
-    }
-    if (busy) {
+    db.pragma('busy_timeout = 0');
+    db.pragma('journal_mode = DELETE');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
       throw new LatchkeyError(
         'RESTORE_BLOCKED',
-        'another process is reading the Latchkey database; stop latchkey serve (or the desktop app) first, then restore',
+        `another process has the database in ${dataDir} open; stop latchkey serve (or the desktop app) first, then restore`,
+        { cause: error },
       );
     }
+    // A damaged old database has nothing worth keeping: it is replaced.
   } finally {
     db.close();
   }

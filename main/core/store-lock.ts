@@ -25,27 +25,42 @@ export interface StoreLock {
 /** How long opening the store waits for a restore to finish swapping the database. */
 const WAIT_FOR_RESTORE_MS = 10_000;
 
-function openLockDb(file: string): Database.Database {
+function openLockDb(file: string, waitMs: number): Database.Database {
   const db = new Database(file);
   try {
     if (process.platform !== 'win32') chmodSync(file, 0o600);
+    db.pragma(`busy_timeout = ${waitMs}`);
+    // In WAL mode the locks would move to a -shm that the other side cannot test.
+    if (db.pragma('journal_mode', { simple: true }) === 'wal') throw notOurs(file, 'it was switched to WAL mode');
     return db;
   } catch (error) {
     db.close();
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))) {
+      throw notOurs(file, (error as Error).message);
+    }
     throw error;
   }
 }
 
+/** The lock file holds nothing: one that is not what Latchkey made can simply go. */
+function notOurs(file: string, why: string): LatchkeyError {
+  return new LatchkeyError(
+    'DATA_DIR_UNUSABLE',
+    `${file} is not the lock file Latchkey made (${why}); with no Latchkey process running, delete it and try again`,
+  );
+}
+
 /** The SHARED lock every process holds while it has the store open. */
 export function holdStoreLock(file: string, dataDir: string, waitMs = WAIT_FOR_RESTORE_MS): StoreLock {
-  const db = openLockDb(file);
+  let db: Database.Database | undefined;
   try {
-    db.pragma(`busy_timeout = ${waitMs}`);
+    db = openLockDb(file, waitMs);
     db.exec('BEGIN');
     // A deferred transaction takes its SHARED lock at its first read.
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
   } catch (error) {
-    db.close();
+    db?.close();
     if (isBusy(error)) {
       throw new LatchkeyError(
         'DB_BUSY',
@@ -55,7 +70,8 @@ export function holdStoreLock(file: string, dataDir: string, waitMs = WAIT_FOR_R
     }
     throw error;
   }
-  return { release: () => db.close() };
+  const held = db;
+  return { release: () => held.close() };
 }
 
 /**
@@ -63,12 +79,12 @@ export function holdStoreLock(file: string, dataDir: string, waitMs = WAIT_FOR_R
  * any process holds the store open, and while held, no process can open the store.
  */
 export function takeStoreLockForRestore(file: string, dataDir: string): StoreLock {
-  const db = openLockDb(file);
+  let db: Database.Database | undefined;
   try {
-    db.pragma('busy_timeout = 0');
+    db = openLockDb(file, 0);
     db.exec('BEGIN EXCLUSIVE');
   } catch (error) {
-    db.close();
+    db?.close();
     if (isBusy(error)) {
       throw new LatchkeyError(
         'RESTORE_BLOCKED',
@@ -79,10 +95,11 @@ export function takeStoreLockForRestore(file: string, dataDir: string): StoreLoc
     }
     throw error;
   }
+  const held = db;
   return {
     release: () => {
-      db.exec('ROLLBACK');
-      db.close();
+      held.exec('ROLLBACK');
+      held.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupDatabase } from '../../main/core/backup.js';
@@ -407,6 +408,30 @@ describe('restore never swaps the database under a live Latchkey process', { tim
       await serve.stop();
     }
     expect(slugs(data)).toEqual(['live']);
+  });
+
+  it('a gateway whose latchkey.lock was deleted under it still blocks restore: the database itself is checked', async () => {
+    const data = target();
+    const serve = await startServe(['--data-dir', data, '--port', '0']);
+    try {
+      rmSync(join(data, 'latchkey.lock'));
+      expectOneLineError(
+        runCli(['restore', backup, '--data-dir', data]),
+        /another process has the database in .* open; stop latchkey serve/,
+      );
+    } finally {
+      await serve.stop();
+    }
+    expect(slugs(data)).toEqual(['live']);
+  });
+
+  it('a lock file that is not one Latchkey made is named, with what to do', () => {
+    const data = target();
+    writeFileSync(join(data, 'latchkey.lock'), randomBytes(8192));
+    expectOneLineError(
+      runCli(['app', 'list', '--data-dir', data]),
+      /latchkey\.lock is not the lock file Latchkey made .*delete it and try again/,
+    );
   });
 
   it('a gateway killed with kill -9 holds nothing: restore proceeds', async () => {
