@@ -65,8 +65,9 @@ export function openDatabase(
 }
 
 /**
- * PRAGMA quick_check reads every page once (no index cross-checks): a few milliseconds
- * for a store of thousands of users, tokens and audit rows, paid once per process.
+ * PRAGMA quick_check reads every page once (no index cross-checks), once per process:
+ * under a millisecond for a store of a hundred users, about 60 ms at 10 MB (10 000
+ * users, 100 000 audit rows), about half a second at 75 MB.
  */
 function checkAtStart(db: Db, file: string, options: OpenDatabaseOptions): void {
   let problem: string | undefined;
