@@ -80,7 +80,10 @@ function checkAtStart(db: Db, file: string, options: OpenDatabaseOptions): void 
   }
   if (problem) {
     // On one line: SQLite splits its first message over several, after a header.
-    const said = problem.replace(/\*\*\* in database \w+ \*\*\*/, '').replace(/\s+/g, ' ').trim();
+    const said = problem
+      .replace(/\*\*\* in database \w+ \*\*\*/, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     throw damaged(`the database ${file}`, `damaged (${said})`);
   }
   if (options.setUpBefore && db.pragma('user_version', { simple: true }) === 0) {
