@@ -14,6 +14,12 @@ export const ERROR_CODES = [
   'DB_FROM_FUTURE',
   'DB_UNAVAILABLE',
   'DATA_DIR_UNUSABLE',
+  // Faults of the data directory and the disk under it, each with its own remedy.
+  'DB_DAMAGED',
+  'DB_BUSY',
+  'DISK_FULL',
+  'DATA_DIR_READ_ONLY',
+  'STORAGE_IO',
   'BACKUP_FAILED',
   'RESTORE_INVALID',
   'RESTORE_BLOCKED',
