@@ -1,7 +1,7 @@
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { peerUid, procEndpoint } from '../../../main/core/gateway/peer-user.js';
+import { peerUidOf, procEndpoint } from '../../../main/core/gateway/peer-user.js';
 
 describe('procEndpoint', () => {
   it('writes addresses the way /proc/net/tcp does on little-endian machines', () => {
@@ -11,14 +11,14 @@ describe('procEndpoint', () => {
   });
 });
 
-describe('peerUid', () => {
+describe('peerUidOf', () => {
   it.skipIf(process.platform !== 'linux')('finds the OS user of a loopback client', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const accepted = new Promise<Socket>((r) => server.once('connection', r));
     const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
     const socket = await accepted;
-    expect(await peerUid(socket)).toBe(process.getuid?.());
+    expect(await peerUidOf(socket)).toBe(process.getuid?.());
     client.destroy();
     server.close();
   });
