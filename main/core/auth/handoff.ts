@@ -37,8 +37,13 @@ export class HandoffCodes {
   mint(sid: string, origin: string, state: string, peer: Peer): string {
     const now = this.clock.now();
     this.sweep(now);
-    const mine = this.bySession.get(sid) ?? [];
-    while (mine.length >= PENDING_PER_SESSION) this.forget(mine[0] as string);
+    for (
+      let mine = this.bySession.get(sid);
+      mine && mine.length >= PENDING_PER_SESSION;
+      mine = this.bySession.get(sid)
+    ) {
+      this.forget(mine[0] as string);
+    }
     const bound = bindingOf(peer);
     const peerKey = bound ?? '';
     if ((this.perPeer.get(peerKey) ?? 0) >= PENDING_PER_PEER || this.pending.size >= MAX_PENDING) {
