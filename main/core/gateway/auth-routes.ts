@@ -173,7 +173,13 @@ async function consoleLink(req: IncomingMessage, res: ServerResponse, auth: Auth
   // learnt it gets nothing, and the link is not burnt for the owner.
   const peer = await peerOf(req.socket);
   if (!isOwnerPeer(peer)) {
-    return sendError(req, res, 403, 'PEER_NOT_OWNER', 'a console link opens the console only for the OS user who runs Latchkey');
+    return sendError(
+      req,
+      res,
+      403,
+      'PEER_NOT_OWNER',
+      'a console link opens the console only for the OS user who runs Latchkey',
+    );
   }
   if (!redeemConsoleLink(auth.store, fields.code ?? '')) {
     return sendError(

@@ -107,14 +107,19 @@ class PeerTable {
     }
     const keyLength = (wanted.values().next().value as string).length;
     // "  sl: local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid …"
-    for (let at = text.indexOf('\n') + 1; at > 0 && at < text.length; ) {
+    for (let at = text.indexOf('\n') + 1; at > 0 && at < text.length;) {
       const end = text.indexOf('\n', at);
       const lineEnd = end < 0 ? text.length : end;
       const colon = text.indexOf(': ', at);
       if (colon > 0 && colon < lineEnd) {
         const key = text.slice(colon + 2, colon + 2 + keyLength);
         if (wanted.has(key) && !found.has(key)) {
-          const uid = Number(text.slice(colon + 2 + keyLength, lineEnd).trim().split(/\s+/)[3]);
+          const uid = Number(
+            text
+              .slice(colon + 2 + keyLength, lineEnd)
+              .trim()
+              .split(/\s+/)[3],
+          );
           if (Number.isInteger(uid)) found.set(key, uid);
         }
       }

@@ -184,9 +184,12 @@ describe('session tokens', () => {
             'no peer claim': await sign({ sid, iss: 'latchkey', aud: gw.origin(), iat: now, exp: now + 600 }).sign(
               key(),
             ),
-            'another OS user in the peer claim': await sign({ ...base, peer: 'uid:65534', iat: now, exp: now + 600 }).sign(
-              key(),
-            ),
+            'another OS user in the peer claim': await sign({
+              ...base,
+              peer: 'uid:65534',
+              iat: now,
+              exp: now + 600,
+            }).sign(key()),
           }
         : {}),
     };
