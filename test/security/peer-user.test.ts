@@ -3,12 +3,14 @@
  * the port is root, including processes of other OS users. On Linux the gateway reads the
  * owner of the client socket from /proc/net/tcp{,6} and serves only its own user.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
 import { PENDING_PER_SESSION } from '../../main/core/auth/handoff.js';
 import { peerTableReads } from '../../main/core/gateway/peer-user.js';
+import { setIdentn } from '../../main/core/identn-service.js';
 import { createUser } from '../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { appSession, consoleSession } from '../helpers/sign-in.js';
@@ -489,6 +491,65 @@ for (let i = 0; i < count; i += 1) {
       // One read of the table answers every connection waiting at that moment.
       expect(peerTableReads() - reads).toBeLessThan(COUNT / 10);
       await expectStillServing(gw, up);
+    },
+  );
+});
+
+describe('a connection outlives the mode it was accepted in', () => {
+  it.skipIf(!canSwitchUser)(
+    'a keep-alive connection another OS user opened in login mode, reused after a flip to impersonation, gets 403 PEER_NOT_OWNER (root, Linux)',
+    async () => {
+      const fup = await startUpstream();
+      const fgw = await startGateway({
+        env: { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1' },
+        apps: [{ slug: 'echo', upstream: fup.url }],
+      });
+      try {
+        setIdentn(fgw.core.store, { impersonation: false }, 'test');
+        const mark = marker('flip');
+        // One connection, two requests: the second waits for a line on stdin.
+        const script = `
+const net = require('node:net');
+const s = net.connect(Number(process.env.PORT), '127.0.0.1');
+let out = '';
+const ask = (host, path) => s.write('GET ' + path + ' HTTP/1.1\\r\\nHost: ' + host + '\\r\\n\\r\\n');
+s.on('connect', () => ask(process.env.ROOT_HOST, '/api/v1/global/config'));
+s.on('data', (c) => {
+  out += c;
+  const statuses = [...out.matchAll(/HTTP\\/1\\.1 (\\d{3})/g)].map((m) => m[1]);
+  if (statuses.length === 1 && !s.asked) { s.asked = true; console.log('first ' + statuses[0]); }
+  if (statuses.length === 2) { console.log('second ' + statuses[1] + ' ' + (out.includes('PEER_NOT_OWNER') ? 'PEER_NOT_OWNER' : '')); s.destroy(); }
+});
+s.on('close', () => process.exit(0));
+process.stdin.once('data', () => ask(process.env.APP_HOST, '/echo?' + process.env.MARK));
+setTimeout(() => process.exit(1), 8000);
+`;
+        const child = spawn(process.execPath, ['-e', script], {
+          uid: NOBODY,
+          gid: NOBODY,
+          cwd: '/',
+          env: {
+            PATH: process.env.PATH ?? '',
+            PORT: String(fgw.port),
+            ROOT_HOST: `localhost:${fgw.port}`,
+            APP_HOST: fgw.host('echo'),
+            MARK: mark,
+          },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
+        let printed = '';
+        child.stdout.on('data', (c: Buffer) => (printed += c.toString()));
+        while (!printed.includes('first')) await once(child.stdout, 'data');
+        expect(printed).toContain('first 200');
+        setIdentn(fgw.core.store, { impersonation: true }, 'test');
+        child.stdin.write('go\n');
+        await once(child, 'exit');
+        expect(printed).toContain('second 403 PEER_NOT_OWNER');
+        expect(reached(fup, mark)).toEqual([]);
+      } finally {
+        await fgw.close();
+        await fup.close();
+      }
     },
   );
 });
