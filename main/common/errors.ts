@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   'INTERNAL_ERROR',
   'SESSION_REQUIRED',
   'HANDOFF_INVALID',
+  'HANDOFF_BUSY',
   'UNSUPPORTED_MEDIA_TYPE',
   'BAD_JSON',
   // Refusals the gateway answers over HTTP.
@@ -58,6 +59,7 @@ export const ERROR_CODES = [
   'CROSS_SITE_SUBRESOURCE',
   'SPECULATIVE_LOAD',
   'PEER_NOT_OWNER',
+  'PEER_UNKNOWN',
   'NOT_LOOPBACK',
   'APP_UNKNOWN',
   'RESERVED_PATH',

@@ -129,6 +129,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           },
           onRequest: router.onRequest,
           onUpgrade: router.onUpgrade,
+          onConnection: router.onConnection,
         });
         try {
           // Written on every start, even unchanged: the commit proves the database takes

@@ -5,6 +5,7 @@ import { describeIssues } from '../../common/apps.js';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
 import { readCookie } from '../gateway/cookies.js';
+import { peerOf } from '../gateway/peer-user.js';
 import { sendError, sendJson } from '../gateway/respond.js';
 import { sessionOf, type AuthDeps } from '../gateway/sign-in.js';
 import type { HostContext } from '../gateway/auth-routes.js';
@@ -43,7 +44,8 @@ export function apiMethodFor(httpMethod: string, path: string): ApiMethod | unde
  * Never impersonation mode, never a service-account token.
  */
 async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps, ctx: HostContext): Promise<Caller> {
-  if (auth.consoleSessions.touch(readCookie(req.headers.cookie, consoleCookieName(ctx.port)))) {
+  const consoleSession = readCookie(req.headers.cookie, consoleCookieName(ctx.port));
+  if (consoleSession && auth.consoleSessions.touch(consoleSession, await peerOf(req.socket))) {
     return { kind: 'console-link' };
   }
   const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;

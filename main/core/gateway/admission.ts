@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { App } from '../../common/apps.js';
 import type { Logger } from '../log.js';
 import type { LiveState, Snapshot } from '../state.js';
@@ -106,6 +107,31 @@ export function admit(
   );
   if (speculative) return speculative;
   return { target, snapshot, app };
+}
+
+/**
+ * The pass before framing, on every accepted (paused) connection: in impersonation mode
+ * a connection from another OS user is closed before a byte of it is read, so idle
+ * connections of another user cannot hold the gateway's descriptors. The mode is read
+ * live: it can change between two connections. Other modes read on at once; requests
+ * then pass the rules above.
+ */
+export function admitConnection(socket: Socket, deps: AdmissionDeps): void {
+  let impersonating: boolean;
+  try {
+    impersonating = deps.state.current().identn.impersonation.enabled;
+  } catch {
+    // Unreadable settings: the request is answered 503 by admit(), never served.
+    impersonating = false;
+  }
+  if (!impersonating || !canTellPeerUser || deps.ownUid === undefined) {
+    socket.resume();
+    return;
+  }
+  const decide = (own: boolean) => (own ? socket.resume() : socket.destroy());
+  const own = isOwnUser(socket, deps.ownUid);
+  if (own instanceof Promise) void own.then(decide);
+  else decide(own);
 }
 
 export function isRefusal(value: Admitted | Refusal): value is Refusal {

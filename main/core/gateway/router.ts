@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { App } from '../../common/apps.js';
 import type { ErrorCode } from '../../common/errors.js';
@@ -7,7 +8,7 @@ import type { ApiMethod } from '../../common/api.js';
 import { apiMethodFor, serveApi } from '../api/http.js';
 import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
-import { isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
+import { admitConnection, isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
 import { decideAccess } from './app-access.js';
 import { appAuthRoute, consoleAuthRoute, startHandoff, type HostContext } from './auth-routes.js';
 import type { Refusal } from './fetch-metadata.js';
@@ -279,5 +280,5 @@ export function createRouter(deps: RouterDeps) {
     proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
   }
 
-  return { onRequest, onUpgrade };
+  return { onConnection: (socket: Socket) => admitConnection(socket, deps), onRequest, onUpgrade };
 }
