@@ -23,6 +23,25 @@ function headBlock(
   return `${head}\r\n`;
 }
 
+/** Ends a relayed WebSocket: how the gateway closes it when its access is gone. */
+export type EndRelay = (code: number, reason: string) => void;
+
+/** WebSocket close code 1008: "policy violation" (RFC 6455 §7.4.1). */
+export const POLICY_VIOLATION = 1008;
+/** How long a client may take to answer a close frame before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** A server's close frame (unmasked, RFC 6455 §5.5.1); the reason fits a control frame. */
+export function closeFrame(code: number, reason: string): Buffer {
+  const text = Buffer.from(reason, 'utf8').subarray(0, 123);
+  const frame = Buffer.alloc(4 + text.length);
+  frame[0] = 0x88;
+  frame[1] = 2 + text.length;
+  frame.writeUInt16BE(code, 2);
+  text.copy(frame, 4);
+  return frame;
+}
+
 /**
  * Relays a WebSocket handshake to the upstream and, once it switches protocols, the raw
  * bytes both ways. The guards have already run: this only moves bytes.
@@ -34,6 +53,8 @@ export function proxyWebSocket(
   path: string,
   headers: string[],
   cookiePrefix: string,
+  /** Called once the upstream switched protocols, with the way to end the relay. */
+  onRelaying?: (end: EndRelay) => void,
 ): void {
   const send = target.secure ? httpsRequest : httpRequest;
   const upstreamReq = send(target.origin + target.basePath + path, {
@@ -67,13 +88,30 @@ export function proxyWebSocket(
     socket.write(headBlock('HTTP/1.1 101 Switching Protocols', upstreamRes.headers, cookiePrefix, own));
     if (upstreamHead.length > 0) socket.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
-    upstreamSocket.on('error', () => socket.destroy());
+    const dropClient = () => socket.destroy();
+    upstreamSocket.on('error', dropClient);
     socket.on('error', () => upstreamSocket.destroy());
-    upstreamSocket.on('close', () => socket.destroy());
+    upstreamSocket.on('close', dropClient);
     socket.on('close', () => upstreamSocket.destroy());
     upstreamSocket.setNoDelay(true);
     upstreamSocket.pipe(socket);
     socket.pipe(upstreamSocket);
+    onRelaying?.((code, reason) => {
+      // Nothing more is relayed either way; the client hears why, then both sockets go.
+      upstreamSocket.unpipe(socket);
+      socket.unpipe(upstreamSocket);
+      // The client's socket outlives the upstream's by the close frame.
+      upstreamSocket.off('close', dropClient);
+      upstreamSocket.off('error', dropClient);
+      upstreamSocket.on('error', () => undefined);
+      upstreamSocket.destroy();
+      socket.resume();
+      const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      grace.unref();
+      socket.once('close', () => clearTimeout(grace));
+      if (socket.writable) socket.end(closeFrame(code, reason));
+      else socket.destroy();
+    });
   });
 
   upstreamReq.end();

@@ -1,0 +1,108 @@
+import type { Logger } from '../log.js';
+
+/** A WebSocket relayed after its 101, or a proxied HTTP response still streaming. */
+export interface LiveStream {
+  /** Decides again; true only for "allow, with the identity and mode it was admitted with". */
+  stillAllowed(): Promise<boolean>;
+  /** Ends the stream: the identity or mode it was admitted with is gone. */
+  close(): void;
+}
+
+/** Sessions end by time and view-as after an hour: streams are decided again this often. */
+export const RECHECK_EVERY_MS = 1_000;
+
+/**
+ * Every stream still open, decided again whenever the live state changes and at least
+ * every second while any exists (SPEC §7: revocation, logout, disabling, a role or mode
+ * change closes it within seconds). No timer runs while no stream is open.
+ */
+export class LiveStreams {
+  private readonly streams = new Set<LiveStream>();
+  private timer: NodeJS.Timeout | undefined;
+  /** The sweep under way, if any. */
+  private sweeping: Promise<void> | undefined;
+  private pending = false;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly everyMs = RECHECK_EVERY_MS,
+  ) {}
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Registers an open stream; the function returned forgets it (call it once it ends). */
+  add(stream: LiveStream): () => void {
+    this.streams.add(stream);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        if (!this.sweeping) void this.sweep();
+      }, this.everyMs);
+      // An open stream alone must not keep a process alive that is otherwise done.
+      this.timer.unref();
+    }
+    return () => this.forget(stream);
+  }
+
+  /**
+   * The live state changed: decide again soon. A change seen while a sweep runs is left
+   * to the next tick, so the sweep's own bookkeeping writes (a session's last-seen, a
+   * token's last-used) can never start sweep after sweep.
+   */
+  stateChanged(): void {
+    if (this.streams.size === 0 || this.sweeping || this.pending) return;
+    this.pending = true;
+    setImmediate(() => {
+      this.pending = false;
+      if (!this.sweeping) void this.sweep();
+    });
+  }
+
+  /**
+   * Decides every open stream again and closes those no longer allowed as they were.
+   * Called during a sweep, it runs a whole new one after it, so the state the caller
+   * just changed is seen.
+   */
+  async sweep(): Promise<void> {
+    if (this.sweeping) await this.sweeping.catch(() => undefined);
+    if (this.sweeping || this.streams.size === 0) return this.sweeping;
+    const run = Promise.all([...this.streams].map((stream) => this.recheck(stream))).then(() => undefined);
+    this.sweeping = run;
+    try {
+      await run;
+    } finally {
+      this.sweeping = undefined;
+    }
+  }
+
+  /** Ends every open stream, when the gateway stops. */
+  closeAll(): void {
+    for (const stream of [...this.streams]) this.end(stream);
+  }
+
+  private async recheck(stream: LiveStream): Promise<void> {
+    let allowed: boolean;
+    try {
+      allowed = await stream.stillAllowed();
+    } catch (error) {
+      // A decision that cannot be made fails closed, as it does for a new request.
+      this.log.error(`cannot decide an open stream again, closing it: ${(error as Error).message}`);
+      allowed = false;
+    }
+    if (!allowed && this.streams.has(stream)) this.end(stream);
+  }
+
+  private end(stream: LiveStream): void {
+    this.forget(stream);
+    stream.close();
+  }
+
+  private forget(stream: LiveStream): void {
+    this.streams.delete(stream);
+    if (this.streams.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
