@@ -5,10 +5,11 @@
  * mode (a Jupyter kernel is code execution) outlived turning impersonation off. Every test
  * waits for the close event itself, bounded in time.
  */
-import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createToken } from '../../main/core/auth/service-accounts.js';
+import { createToken, revokeToken } from '../../main/core/auth/service-accounts.js';
 import { createUser, setEnabled, setRole } from '../../main/core/users-service.js';
 import { runCli } from '../helpers/cli.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -76,8 +77,13 @@ interface OpenEvents {
 }
 
 /** Opens the upstream's endless event stream through the gateway; resolves on the first event. */
-async function openEvents(gw: TestGateway, slug: string, headers: Record<string, string>): Promise<OpenEvents> {
-  const url = `/events?${marker('sse')}`;
+async function openEvents(
+  gw: TestGateway,
+  slug: string,
+  headers: Record<string, string>,
+  path = '/events',
+): Promise<OpenEvents> {
+  const url = `${path}?${marker('sse')}`;
   const res = await within<IncomingMessage>('the event stream answers', (done, fail) => {
     const req = httpRequest({
       host: '127.0.0.1',
@@ -252,6 +258,42 @@ describe('with logins on: streams end with the identity that opened them', () =>
     const events = await openEvents(gw, 'ingest', {});
     gw.core.store.apps.update({ slug: 'ingest', upstream: up.url });
     expect((await endedWithin(events)).complete).toBe(false);
+  });
+
+  it('an upgrade the upstream declines, answering with an endless stream instead, is cut once the token is revoked', async () => {
+    // An upstream with no WebSocket support serves the upgrade request as a plain one.
+    let upstreamClosed!: () => void;
+    const gone = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    const plain = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const timer = setInterval(() => res.write('data: tick\n\n'), 50);
+      res.on('close', () => {
+        clearInterval(timer);
+        upstreamClosed();
+      });
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+      gw.core.store.apps.add({ slug: 'no-ws', upstream: plainUrl });
+      const { username } = await newUser();
+      const { token, view } = createToken(gw.core.store, { username, lifetimeMs: 3_600_000 }, 'test');
+      const events = await openEvents(gw, 'no-ws', {
+        Authorization: `Bearer Latchkey-${token}`,
+        Origin: gw.origin('no-ws'),
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      });
+      revokeToken(gw.core.store, view.id, 'test');
+      // The declined answer is delimited by closing: its end is the cut.
+      await endedWithin(events);
+      await within<true>('the upstream request ends', (done) => void gone.then(() => done(true)));
+    } finally {
+      plain.closeAllConnections();
+      plain.close();
+    }
   });
 
   it('a stream still allowed with the same identity is NOT closed by unrelated changes (another user created, another token revoked)', async () => {

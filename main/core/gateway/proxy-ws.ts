@@ -44,7 +44,9 @@ export function closeFrame(code: number, reason: string): Buffer {
 
 /**
  * Relays a WebSocket handshake to the upstream and, once it switches protocols, the raw
- * bytes both ways. The guards have already run: this only moves bytes.
+ * bytes both ways. The guards have already run: this only moves bytes. Returns the way
+ * to end the relay at any point: during the handshake, while an upstream that declined
+ * to switch streams its answer, or once switched (then with a close frame).
  */
 export function proxyWebSocket(
   socket: Duplex,
@@ -53,9 +55,7 @@ export function proxyWebSocket(
   path: string,
   headers: string[],
   cookiePrefix: string,
-  /** Called once the upstream switched protocols, with the way to end the relay. */
-  onRelaying?: (end: EndRelay) => void,
-): void {
+): EndRelay {
   const send = target.secure ? httpsRequest : httpRequest;
   const upstreamReq = send(target.origin + target.basePath + path, {
     method: 'GET',
@@ -66,6 +66,12 @@ export function proxyWebSocket(
   const fail = (status: number, reason: string, message: string) => {
     if (socket.writable) socket.end(rawError(status, reason, 'UPSTREAM_DOWN', message));
     else socket.destroy();
+  };
+
+  // Until the upstream switches, ending drops both sides: nothing was promised to the client.
+  let end: EndRelay = () => {
+    socket.destroy();
+    upstreamReq.destroy();
   };
 
   socket.on('error', () => upstreamReq.destroy());
@@ -96,7 +102,7 @@ export function proxyWebSocket(
     upstreamSocket.setNoDelay(true);
     upstreamSocket.pipe(socket);
     socket.pipe(upstreamSocket);
-    onRelaying?.((code, reason) => {
+    end = (code, reason) => {
       // Nothing more is relayed either way; the client hears why, then both sockets go.
       upstreamSocket.unpipe(socket);
       socket.unpipe(upstreamSocket);
@@ -111,8 +117,9 @@ export function proxyWebSocket(
       socket.once('close', () => clearTimeout(grace));
       if (socket.writable) socket.end(closeFrame(code, reason));
       else socket.destroy();
-    });
+    };
   });
 
   upstreamReq.end();
+  return (code, reason) => end(code, reason);
 }

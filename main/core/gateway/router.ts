@@ -305,15 +305,16 @@ export function createRouter(deps: RouterDeps) {
       return refuse(access.status, REASONS[access.status] ?? 'Forbidden', access.code, access.message);
     }
     const headers = upstreamHeaders(req, app, access.identityHeaders);
+    const end = proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+    // Watched from the handshake on: an upstream may also decline to switch and stream
+    // its answer instead, which must not outlive the identity either.
+    if (socket.destroyed) return;
     const admittedAs = standing(snapshot, access);
-    proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX, (end) => {
-      if (socket.destroyed) return;
-      const release = deps.streams.add({
-        stillAllowed: () => stillAllowed(req, true, app.slug, forwarded.path, admittedAs),
-        close: () => end(POLICY_VIOLATION, 'the identity or mode this socket was opened with has ended'),
-      });
-      socket.once('close', release);
+    const release = deps.streams.add({
+      stillAllowed: () => stillAllowed(req, true, app.slug, forwarded.path, admittedAs),
+      close: () => end(POLICY_VIOLATION, 'the identity or mode this socket was opened with has ended'),
     });
+    socket.once('close', release);
   }
 
   /**
