@@ -296,6 +296,19 @@ describe('with logins on: streams end with the identity that opened them', () =>
     }
   });
 
+  it('deciding open streams again writes nothing to the database, so it cannot set off sweep after sweep', async () => {
+    const { username } = await newUser();
+    const socket = await openSocket(gw, 'echo', tokenHeader(username));
+    await gw.core.streams.sweep();
+    const totalChanges = gw.core.store.db.prepare('SELECT total_changes()').pluck();
+    const before = totalChanges.get();
+    await gw.core.streams.sweep();
+    await gw.core.streams.sweep();
+    expect(totalChanges.get()).toBe(before);
+    expect(await echoes(socket)).toMatch(/^echo-/);
+    socket.ws.close();
+  });
+
   it('a stream still allowed with the same identity is NOT closed by unrelated changes (another user created, another token revoked)', async () => {
     const { username } = await newUser();
     const socket = await openSocket(gw, 'echo', tokenHeader(username));
