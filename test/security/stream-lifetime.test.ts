@@ -235,6 +235,28 @@ describe('with logins on: streams end with the identity that opened them', () =>
     expect(await closedWithin(again)).toBe(1008);
   });
 
+  it("an Admin's stream is cut when that Admin starts viewing as another user, and the stream opened while viewing is cut when viewing stops", async () => {
+    const admin = await newUser('Admin');
+    const other = await newUser();
+    const consoleCookie = await consoleSession(gw, admin.username, admin.password);
+    const appCookie = await appSession(gw, consoleCookie, 'echo');
+    const api = (path: string, body: unknown) =>
+      gw.request({
+        method: 'POST',
+        path,
+        headers: { cookie: consoleCookie, Origin: gw.origin(), 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    const asAdmin = await openSocket(gw, 'echo', { cookie: appCookie });
+    expect((await api('/api/v1/view-as', { username: other.username })).status).toBe(200);
+    expect(await closedWithin(asAdmin)).toBe(1008);
+
+    const asOther = await openSocket(gw, 'echo', { cookie: appCookie });
+    expect((await api('/api/v1/view-as/stop', {})).status).toBe(200);
+    expect(await closedWithin(asOther)).toBe(1008);
+  });
+
   it('a WebSocket opened with a token that expires is closed once it has expired, though nothing changed in the database', async () => {
     const { username } = await newUser();
     const { token } = createToken(gw.core.store, { username, lifetimeMs: 2_500 }, 'test');
