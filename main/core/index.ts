@@ -92,7 +92,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const api = createConsoleApi({ store, port: () => listening?.port ?? 0 });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
-    const streams = new LiveStreams(log);
+    // Looking at the state as each sweep ends absorbs the sweep's own bookkeeping writes.
+    const streams = new LiveStreams(log, () => state.current());
     const state = new LiveState(store, (snapshot) => {
       livePools.retain(new Set(snapshot.appList.map((a) => targetOf(a).origin)));
       auth.signer.reload();

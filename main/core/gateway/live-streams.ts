@@ -25,6 +25,11 @@ export class LiveStreams {
 
   constructor(
     private readonly log: Logger,
+    /**
+     * Looks at the live state, so that changes are noticed (`stateChanged`). Called as a
+     * sweep ends, still inside it: what the sweep wrote itself is noticed there, ignored.
+     */
+    private readonly observe: () => void = () => undefined,
     private readonly everyMs = RECHECK_EVERY_MS,
   ) {}
 
@@ -65,20 +70,31 @@ export class LiveStreams {
    * just changed is seen.
    */
   async sweep(): Promise<void> {
-    if (this.sweeping) await this.sweeping.catch(() => undefined);
+    if (this.sweeping) await this.sweeping;
     if (this.sweeping || this.streams.size === 0) return this.sweeping;
-    const run = Promise.all([...this.streams].map((stream) => this.recheck(stream))).then(() => undefined);
-    this.sweeping = run;
+    let finish!: () => void;
+    // Marked before the first decision: a decision notices changes as it starts.
+    this.sweeping = new Promise<void>((resolve) => (finish = resolve));
     try {
-      await run;
+      await Promise.all([...this.streams].map((stream) => this.recheck(stream)));
+      this.observeQuietly();
     } finally {
       this.sweeping = undefined;
+      finish();
     }
   }
 
   /** Ends every open stream, when the gateway stops. */
   closeAll(): void {
     for (const stream of [...this.streams]) this.end(stream);
+  }
+
+  private observeQuietly(): void {
+    try {
+      this.observe();
+    } catch {
+      // A state that cannot be read closes every stream at the next decision.
+    }
   }
 
   private async recheck(stream: LiveStream): Promise<void> {
