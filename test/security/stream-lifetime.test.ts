@@ -5,6 +5,7 @@
  * mode (a Jupyter kernel is code execution) outlived turning impersonation off. Every test
  * waits for the close event itself, bounded in time.
  */
+import { createHash } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -329,6 +330,39 @@ describe('with logins on: streams end with the identity that opened them', () =>
     expect(totalChanges.get()).toBe(before);
     expect(await echoes(socket)).toMatch(/^echo-/);
     socket.ws.close();
+  });
+
+  it('a WebSocket cut while the upstream is inside a frame gets no close frame spliced into that frame (no forged message)', async () => {
+    // An upstream that switches, then sends 6 of the 10 bytes of a binary message.
+    const partial = createServer();
+    partial.on('upgrade', (req, socket) => {
+      const accept = createHash('sha1')
+        .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest('base64');
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+      socket.write(Buffer.from([0x82, 10, 1, 2, 3, 4, 5, 6]));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => partial.listen(0, '127.0.0.1', resolve));
+    try {
+      gw.core.store.apps.add({
+        slug: 'partial',
+        upstream: `http://127.0.0.1:${(partial.address() as AddressInfo).port}`,
+      });
+      const { username } = await newUser();
+      const { token, view } = createToken(gw.core.store, { username, lifetimeMs: 3_600_000 }, 'test');
+      const socket = await openSocket(gw, 'partial', { Authorization: `Bearer Latchkey-${token}` });
+      const messages: Buffer[] = [];
+      socket.ws.on('message', (data: Buffer) => messages.push(data));
+      socket.ws.on('error', () => undefined);
+      revokeToken(gw.core.store, view.id, 'test');
+      expect(await closedWithin(socket)).toBe(1006);
+      expect(messages).toEqual([]);
+    } finally {
+      partial.close();
+    }
   });
 
   it('a stream still allowed with the same identity is NOT closed by unrelated changes (another user created, another token revoked)', async () => {

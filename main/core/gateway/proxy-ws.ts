@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { forwardableResponseHeaders } from './headers.js';
 import { rawError } from './respond.js';
 import type { UpstreamTarget } from './upstreams.js';
+import { FrameBoundary } from './ws-frames.js';
 
 /**
  * A response head from the upstream's headers, filtered by the same rules as a plain HTTP
@@ -92,7 +93,12 @@ export function proxyWebSocket(
       ['upgrade', 'websocket'],
     ];
     socket.write(headBlock('HTTP/1.1 101 Switching Protocols', upstreamRes.headers, cookiePrefix, own));
-    if (upstreamHead.length > 0) socket.write(upstreamHead);
+    // Where the upstream's frames end, so a close frame of ours never lands inside one.
+    const toClient = new FrameBoundary();
+    if (upstreamHead.length > 0) {
+      socket.write(upstreamHead);
+      toClient.see(upstreamHead);
+    }
     if (head.length > 0) upstreamSocket.write(head);
     const dropClient = () => socket.destroy();
     upstreamSocket.on('error', dropClient);
@@ -101,6 +107,7 @@ export function proxyWebSocket(
     socket.on('close', () => upstreamSocket.destroy());
     upstreamSocket.setNoDelay(true);
     upstreamSocket.pipe(socket);
+    upstreamSocket.on('data', (chunk: Buffer) => toClient.see(chunk));
     socket.pipe(upstreamSocket);
     end = (code, reason) => {
       // Nothing more is relayed either way; the client hears why, then both sockets go.
@@ -115,8 +122,10 @@ export function proxyWebSocket(
       const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
       grace.unref();
       socket.once('close', () => clearTimeout(grace));
-      if (socket.writable) socket.end(closeFrame(code, reason));
-      else socket.destroy();
+      // Cut inside a frame, the client can only be told by the connection ending.
+      if (!socket.writable) socket.destroy();
+      else if (toClient.atBoundary) socket.end(closeFrame(code, reason));
+      else socket.end();
     };
   });
 
