@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 
-/** A WebSocket relayed after its 101, or a proxied HTTP response still streaming. */
+/** A WebSocket being relayed (from its handshake on), or a proxied HTTP response still streaming. */
 export interface LiveStream {
   /** Decides again; true only for "allow, with the identity and mode it was admitted with". */
   stillAllowed(): Promise<boolean>;
