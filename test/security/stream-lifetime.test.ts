@@ -447,3 +447,18 @@ describe('in impersonation mode: streams end with the mode', () => {
     expect(gw.core.streams.size).toBe(0);
   });
 });
+
+describe('when the gateway stops', () => {
+  it('an open WebSocket is told the gateway is going away (1001), and the stop does not wait on it', async () => {
+    const gw = await startGateway({ apps: [{ slug: 'echo', upstream: up.url }] });
+    const socket = await openSocket(gw, 'echo');
+    await echoes(socket);
+    await within<true>('the gateway stops', (done, fail) => {
+      gw.close().then(
+        () => done(true),
+        (error: Error) => fail(error.message),
+      );
+    });
+    expect(await closedWithin(socket)).toBe(1001);
+  });
+});

@@ -4,9 +4,11 @@ import type { Logger } from '../log.js';
 export interface LiveStream {
   /** Decides again; true only for "allow, with the identity and mode it was admitted with". */
   stillAllowed(): Promise<boolean>;
-  /** Ends the stream: the identity or mode it was admitted with is gone. */
-  close(): void;
+  /** Ends the stream: the identity or mode it was admitted with is gone, or the gateway stops. */
+  close(why: CloseReason): void;
 }
+
+export type CloseReason = 'access-ended' | 'gateway-stopping';
 
 /** Sessions end by time and view-as after an hour: streams are decided again this often. */
 export const RECHECK_EVERY_MS = 1_000;
@@ -86,7 +88,7 @@ export class LiveStreams {
 
   /** Ends every open stream, when the gateway stops. */
   closeAll(): void {
-    for (const stream of [...this.streams]) this.end(stream);
+    for (const stream of [...this.streams]) this.end(stream, 'gateway-stopping');
   }
 
   private observeQuietly(): void {
@@ -106,12 +108,12 @@ export class LiveStreams {
       this.log.error(`cannot decide an open stream again, closing it: ${(error as Error).message}`);
       allowed = false;
     }
-    if (!allowed && this.streams.has(stream)) this.end(stream);
+    if (!allowed && this.streams.has(stream)) this.end(stream, 'access-ended');
   }
 
-  private end(stream: LiveStream): void {
+  private end(stream: LiveStream, why: CloseReason): void {
     this.forget(stream);
-    stream.close();
+    stream.close(why);
   }
 
   private forget(stream: LiveStream): void {

@@ -29,6 +29,8 @@ export type EndRelay = (code: number, reason: string) => void;
 
 /** WebSocket close code 1008: "policy violation" (RFC 6455 §7.4.1). */
 export const POLICY_VIOLATION = 1008;
+/** WebSocket close code 1001: "going away", as a server that stops. */
+export const GOING_AWAY = 1001;
 /** How long a client may take to answer a close frame before its socket is destroyed. */
 const CLOSE_GRACE_MS = 1_000;
 

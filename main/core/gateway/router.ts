@@ -19,7 +19,7 @@ import type { LiveStreams } from './live-streams.js';
 import { appsPage, unknownAppPage } from './pages.js';
 import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
-import { POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
+import { GOING_AWAY, POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
@@ -312,7 +312,10 @@ export function createRouter(deps: RouterDeps) {
     const admittedAs = standing(snapshot, access);
     const release = deps.streams.add({
       stillAllowed: () => stillAllowed(req, true, app.slug, forwarded.path, admittedAs),
-      close: () => end(POLICY_VIOLATION, 'the identity or mode this socket was opened with has ended'),
+      close: (why) =>
+        why === 'gateway-stopping'
+          ? end(GOING_AWAY, 'Latchkey is stopping')
+          : end(POLICY_VIOLATION, 'the identity or mode this socket was opened with has ended'),
     });
     socket.once('close', release);
   }
