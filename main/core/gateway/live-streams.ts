@@ -12,6 +12,8 @@ export type CloseReason = 'access-ended' | 'gateway-stopping';
 
 /** Sessions end by time and view-as after an hour: streams are decided again this often. */
 export const RECHECK_EVERY_MS = 1_000;
+/** A decision not made by then counts as a refusal: a stuck one must not stop the sweeps. */
+export const DECIDE_WITHIN_MS = 5_000;
 
 /**
  * Every stream still open, decided again whenever the live state changes and at least
@@ -77,10 +79,22 @@ export class LiveStreams {
     let finish!: () => void;
     // Marked before the first decision: a decision notices changes as it starts.
     this.sweeping = new Promise<void>((resolve) => (finish = resolve));
+    const undecided = new Set(this.streams);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, DECIDE_WITHIN_MS);
+      timer.unref();
+    });
+    const decided = Promise.all([...undecided].map((stream) => this.recheck(stream, undecided)));
     try {
-      await Promise.all([...this.streams].map((stream) => this.recheck(stream)));
+      await Promise.race([decided, late]);
+      for (const stream of undecided) {
+        this.log.error('an open stream could not be decided again in time, closing it');
+        if (this.streams.has(stream)) this.end(stream, 'access-ended');
+      }
       this.observeQuietly();
     } finally {
+      clearTimeout(timer);
       this.sweeping = undefined;
       finish();
     }
@@ -99,7 +113,7 @@ export class LiveStreams {
     }
   }
 
-  private async recheck(stream: LiveStream): Promise<void> {
+  private async recheck(stream: LiveStream, undecided: Set<LiveStream>): Promise<void> {
     let allowed: boolean;
     try {
       allowed = await stream.stillAllowed();
@@ -108,6 +122,8 @@ export class LiveStreams {
       this.log.error(`cannot decide an open stream again, closing it: ${(error as Error).message}`);
       allowed = false;
     }
+    // Decided after the sweep gave up on it: it was closed then.
+    if (!undecided.delete(stream)) return;
     if (!allowed && this.streams.has(stream)) this.end(stream, 'access-ended');
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LiveStreams, type LiveStream } from '../../../main/core/gateway/live-streams.js';
+import { DECIDE_WITHIN_MS, LiveStreams, type LiveStream } from '../../../main/core/gateway/live-streams.js';
 import { silentLogger } from '../../../main/core/log.js';
 
 /** A stream whose re-decision is `decide`, counting how often it was asked and closed. */
@@ -60,6 +60,21 @@ describe('the registry of open streams', () => {
     await streams.sweep();
     expect(broken.counts.closed).toBe(1);
     expect(streams.size).toBe(0);
+  });
+
+  it('closes a stream whose decision never comes, and sweeps on (a stuck decision must not keep it open)', async () => {
+    vi.useFakeTimers();
+    const streams = new LiveStreams(silentLogger);
+    const stuck = stream(() => new Promise<boolean>(() => undefined));
+    const kept = stream(async () => true);
+    streams.add(stuck.s);
+    streams.add(kept.s);
+    await vi.advanceTimersByTimeAsync(1_000 + DECIDE_WITHIN_MS);
+    expect(stuck.counts).toEqual({ asked: 1, closed: 1 });
+    expect(kept.counts.closed).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(kept.counts.asked).toBeGreaterThan(1);
+    streams.closeAll();
   });
 
   it('a change seen during a sweep (its own bookkeeping write) does not start another sweep', async () => {
