@@ -92,6 +92,7 @@ export class LiveStreams {
         this.log.error('an open stream could not be decided again in time, closing it');
         if (this.streams.has(stream)) this.end(stream, 'access-ended');
       }
+      undecided.clear();
       this.observeQuietly();
     } finally {
       clearTimeout(timer);
