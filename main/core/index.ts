@@ -5,6 +5,7 @@ import { createAuth } from './auth/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config/config.js';
 import { baseNames } from './gateway/hosts.js';
+import { LiveStreams } from './gateway/live-streams.js';
 import { createRouter } from './gateway/router.js';
 import { DEFAULT_HOSTS, isLoopbackAddress, listen, type Listening } from './gateway/server.js';
 import { targetOf, UpstreamPools } from './gateway/upstreams.js';
@@ -47,6 +48,8 @@ export interface Core {
   /** The console API, for the HTTP transport here and the desktop shell's IPC. */
   api: ConsoleApi;
   state: LiveState;
+  /** Open WebSockets and streaming responses, decided again while they last. */
+  streams: LiveStreams;
   config: Config;
   listen(): Promise<Listening>;
   close(): Promise<void>;
@@ -89,9 +92,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const api = createConsoleApi({ store, port: () => listening?.port ?? 0 });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
+    // Looking at the state as each sweep ends absorbs the sweep's own bookkeeping writes.
+    const streams = new LiveStreams(log, () => state.current());
     const state = new LiveState(store, (snapshot) => {
       livePools.retain(new Set(snapshot.appList.map((a) => targetOf(a).origin)));
       auth.signer.reload();
+      streams.stateChanged();
     });
 
     const core: Core = {
@@ -99,6 +105,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       auth,
       api,
       state,
+      streams,
       config,
       async listen() {
         if (listening) throw new Error('already listening');
@@ -119,6 +126,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           pools: livePools,
           maxBodyBytes: config.get('gateway.max-body-size'),
           version: VERSION,
+          streams,
         });
         listening = await listen({
           hosts,
@@ -143,6 +151,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         return listening;
       },
       async close() {
+        // Upgraded sockets are no longer the HTTP server's to close: end them here.
+        streams.closeAll();
         await listening?.close();
         await livePools.close();
         store.close();

@@ -152,3 +152,8 @@ export function whenAdmitted(
   }
   then(decision);
 }
+
+/** The decision of `whenAdmitted`, as a promise. */
+export function admission(req: IncomingMessage, isUpgrade: boolean, deps: AdmissionDeps): Promise<Admitted | Refusal> {
+  return new Promise((resolve) => whenAdmitted(req, isUpgrade, deps, resolve));
+}

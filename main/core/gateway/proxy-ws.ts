@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { forwardableResponseHeaders } from './headers.js';
 import { rawError } from './respond.js';
 import type { UpstreamTarget } from './upstreams.js';
+import { FrameBoundary } from './ws-frames.js';
 
 /**
  * A response head from the upstream's headers, filtered by the same rules as a plain HTTP
@@ -23,9 +24,32 @@ function headBlock(
   return `${head}\r\n`;
 }
 
+/** Ends a relayed WebSocket: how the gateway closes it when its access is gone. */
+export type EndRelay = (code: number, reason: string) => void;
+
+/** WebSocket close code 1008: "policy violation" (RFC 6455 §7.4.1). */
+export const POLICY_VIOLATION = 1008;
+/** WebSocket close code 1001: "going away", as a server that stops. */
+export const GOING_AWAY = 1001;
+/** How long a client may take to answer a close frame before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** A server's close frame (unmasked, RFC 6455 §5.5.1); the reason fits a control frame. */
+export function closeFrame(code: number, reason: string): Buffer {
+  const text = Buffer.from(reason, 'utf8').subarray(0, 123);
+  const frame = Buffer.alloc(4 + text.length);
+  frame[0] = 0x88;
+  frame[1] = 2 + text.length;
+  frame.writeUInt16BE(code, 2);
+  text.copy(frame, 4);
+  return frame;
+}
+
 /**
  * Relays a WebSocket handshake to the upstream and, once it switches protocols, the raw
- * bytes both ways. The guards have already run: this only moves bytes.
+ * bytes both ways. The guards have already run: this only moves bytes. Returns the way
+ * to end the relay at any point: during the handshake, while an upstream that declined
+ * to switch streams its answer, or once switched (then with a close frame).
  */
 export function proxyWebSocket(
   socket: Duplex,
@@ -34,7 +58,7 @@ export function proxyWebSocket(
   path: string,
   headers: string[],
   cookiePrefix: string,
-): void {
+): EndRelay {
   const send = target.secure ? httpsRequest : httpRequest;
   const upstreamReq = send(target.origin + target.basePath + path, {
     method: 'GET',
@@ -45,6 +69,12 @@ export function proxyWebSocket(
   const fail = (status: number, reason: string, message: string) => {
     if (socket.writable) socket.end(rawError(status, reason, 'UPSTREAM_DOWN', message));
     else socket.destroy();
+  };
+
+  // Until the upstream switches, ending drops both sides: nothing was promised to the client.
+  let end: EndRelay = () => {
+    socket.destroy();
+    upstreamReq.destroy();
   };
 
   socket.on('error', () => upstreamReq.destroy());
@@ -65,16 +95,42 @@ export function proxyWebSocket(
       ['upgrade', 'websocket'],
     ];
     socket.write(headBlock('HTTP/1.1 101 Switching Protocols', upstreamRes.headers, cookiePrefix, own));
-    if (upstreamHead.length > 0) socket.write(upstreamHead);
+    // Where the upstream's frames end, so a close frame of ours never lands inside one.
+    const toClient = new FrameBoundary();
+    if (upstreamHead.length > 0) {
+      socket.write(upstreamHead);
+      toClient.see(upstreamHead);
+    }
     if (head.length > 0) upstreamSocket.write(head);
-    upstreamSocket.on('error', () => socket.destroy());
+    const dropClient = () => socket.destroy();
+    upstreamSocket.on('error', dropClient);
     socket.on('error', () => upstreamSocket.destroy());
-    upstreamSocket.on('close', () => socket.destroy());
+    upstreamSocket.on('close', dropClient);
     socket.on('close', () => upstreamSocket.destroy());
     upstreamSocket.setNoDelay(true);
     upstreamSocket.pipe(socket);
+    upstreamSocket.on('data', (chunk: Buffer) => toClient.see(chunk));
     socket.pipe(upstreamSocket);
+    end = (code, reason) => {
+      // Nothing more is relayed either way; the client hears why, then both sockets go.
+      upstreamSocket.unpipe(socket);
+      socket.unpipe(upstreamSocket);
+      // The client's socket outlives the upstream's by the close frame.
+      upstreamSocket.off('close', dropClient);
+      upstreamSocket.off('error', dropClient);
+      upstreamSocket.on('error', () => undefined);
+      upstreamSocket.destroy();
+      socket.resume();
+      const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      grace.unref();
+      socket.once('close', () => clearTimeout(grace));
+      // Cut inside a frame, the client can only be told by the connection ending.
+      if (!socket.writable) socket.destroy();
+      else if (toClient.atBoundary) socket.end(closeFrame(code, reason));
+      else socket.end();
+    };
   });
 
   upstreamReq.end();
+  return (code, reason) => end(code, reason);
 }

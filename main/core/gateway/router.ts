@@ -8,17 +8,18 @@ import type { ApiMethod } from '../../common/api.js';
 import { apiMethodFor, serveApi } from '../api/http.js';
 import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
-import { admitConnection, isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
-import { decideAccess } from './app-access.js';
+import { admission, admitConnection, isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
+import { decide, decideAccess, type Admission } from './app-access.js';
 import { appAuthRoute, consoleAuthRoute, startHandoff, type HostContext } from './auth-routes.js';
 import type { Refusal } from './fetch-metadata.js';
 import { forwardableHeaders } from './headers.js';
 import { originOf, type HostTarget } from './hosts.js';
 import { identify, visibleApps } from './identify.js';
+import type { LiveStreams } from './live-streams.js';
 import { appsPage, unknownAppPage } from './pages.js';
 import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
-import { proxyWebSocket } from './proxy-ws.js';
+import { GOING_AWAY, POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
@@ -38,6 +39,8 @@ export interface RouterDeps extends AdmissionDeps {
   pools: UpstreamPools;
   maxBodyBytes: number;
   version: string;
+  /** Open WebSockets and streaming responses, decided again while they last. */
+  streams: LiveStreams;
 }
 
 export function globalConfig(snapshot: Snapshot, version: string, signupEnabled: boolean): GlobalConfigResponse {
@@ -82,6 +85,21 @@ function upstreamHeaders(req: IncomingMessage, app: App, identityHeaders: string
     ...identityHeaders,
   );
   return headers;
+}
+
+/**
+ * What a stream was let in with and must keep: the identity (none on a public path) and
+ * the mode, i.e. which authenticators are on.
+ */
+function standing(snapshot: Snapshot, admission: Admission): string {
+  const { impersonation, tokenizer, apikey } = snapshot.identn;
+  const who = admission.identity;
+  return JSON.stringify([
+    impersonation.enabled,
+    tokenizer.enabled,
+    apikey.enabled,
+    who ? [who.username, who.email, who.role, who.viewer ?? null] : null,
+  ]);
 }
 
 /** Refusals on an upgrade socket, where there is no ServerResponse to answer with. */
@@ -176,6 +194,16 @@ export function createRouter(deps: RouterDeps) {
     const access = await decideAccess(req, app, forwarded.path, snapshot, deps.auth, ctx);
     if (access.kind === 'sign-in') return startHandoff(req, res, ctx);
     if (access.kind === 'refuse') return sendError(req, res, access.status, access.code, access.message, access.html);
+    // A client gone while the decision was made has nothing left to watch.
+    if (!res.destroyed) {
+      const admittedAs = standing(snapshot, access);
+      const release = deps.streams.add({
+        stillAllowed: () => stillAllowed(req, false, app.slug, forwarded.path, admittedAs),
+        // Ends the response mid-stream; the upstream request is aborted with it.
+        close: () => res.destroy(),
+      });
+      res.once('close', release);
+    }
     proxyHttp(req, res, {
       app,
       target: forwarded.path + forwarded.query,
@@ -277,7 +305,39 @@ export function createRouter(deps: RouterDeps) {
       return refuse(access.status, REASONS[access.status] ?? 'Forbidden', access.code, access.message);
     }
     const headers = upstreamHeaders(req, app, access.identityHeaders);
-    proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+    const end = proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+    // Watched from the handshake on: an upstream may also decline to switch and stream
+    // its answer instead, which must not outlive the identity either.
+    if (socket.destroyed) return;
+    const admittedAs = standing(snapshot, access);
+    const release = deps.streams.add({
+      stillAllowed: () => stillAllowed(req, true, app.slug, forwarded.path, admittedAs),
+      close: (why) =>
+        why === 'gateway-stopping'
+          ? end(GOING_AWAY, 'Latchkey is stopping')
+          : end(POLICY_VIOLATION, 'the identity or mode this socket was opened with has ended'),
+    });
+    socket.once('close', release);
+  }
+
+  /**
+   * The decision for an open stream, taken again from its request as on arrival: the same
+   * passes (host, state, mode, peer, browser rules), the same app, the same access
+   * decision. True only while it lets the stream in with the identity and mode it had.
+   */
+  async function stillAllowed(
+    req: IncomingMessage,
+    isUpgrade: boolean,
+    slug: string,
+    path: string,
+    admittedAs: string,
+  ): Promise<boolean> {
+    const admitted = await admission(req, isUpgrade, deps);
+    if (isRefusal(admitted) || admitted.target.kind !== 'app' || admitted.app?.slug !== slug) return false;
+    const { snapshot, app } = admitted;
+    const ctx = hostContext(admitted.target, deps.port(), deps, snapshot);
+    const decision = await decide(req, app, path, snapshot, deps.auth, ctx);
+    return decision.kind === 'allow' && standing(snapshot, decision) === admittedAs;
   }
 
   return { onConnection: (socket: Socket) => admitConnection(socket, deps), onRequest, onUpgrade };
