@@ -13,6 +13,8 @@ import { defaultRendererDir, StaticPages } from './gateway/static-pages.js';
 import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
 import { LiveState } from './state.js';
+import { proveWritable } from './data-dir.js';
+import { storageFault } from './storage-fault.js';
 import { openStore, type Store } from './store.js';
 
 export { resolveDataDir } from './data-dir.js';
@@ -74,6 +76,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   let listening: Listening | undefined;
   let pools: UpstreamPools | undefined;
   try {
+    // A gateway that cannot write fails its first sign-in, not its start: find out now.
+    proveWritable(store.dataDir);
     const identn = checkStartState(store);
     const host = options.host ?? (config.pinned('host') ? config.get('host') : undefined);
     const hosts = bindHosts(host);
@@ -84,7 +88,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         `${hosts.join(', ')} is not a loopback address; impersonation mode listens only on 127.0.0.1 and ::1`,
       );
     }
-    const auth = createAuth(store, options.sleep);
+    const auth = createAuth(store, log, options.sleep);
     const api = createConsoleApi({ store, passwords: auth.login, port: () => listening?.port ?? 0 });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
@@ -129,7 +133,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           onRequest: router.onRequest,
           onUpgrade: router.onUpgrade,
         });
-        if (stored !== listening.port) store.settings.setMany({ [LAST_PORT_KEY]: listening.port });
+        try {
+          // Written on every start, even unchanged: the commit proves the database takes
+          // writes before anyone is told the gateway is listening.
+          store.settings.setMany({ [LAST_PORT_KEY]: listening.port });
+        } catch (error) {
+          await listening.close();
+          listening = undefined;
+          throw storageFault(error, store.dataDir) ?? error;
+        }
         return listening;
       },
       async close() {
@@ -142,6 +154,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   } catch (error) {
     await pools?.close();
     store.close();
-    throw error;
+    throw storageFault(error, store.dataDir) ?? error;
   }
 }

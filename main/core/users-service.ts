@@ -1,5 +1,5 @@
 import type { UserDto } from '../common/api.js';
-import { ROLES, USERNAME_PATTERN, type Role } from '../common/apps.js';
+import { EMAIL_PATTERN, EMAIL_RULE, ROLES, USERNAME_PATTERN, type Role } from '../common/apps.js';
 import { LatchkeyError } from '../common/errors.js';
 import type { Login } from './auth/login.js';
 import { hashPassword, passwordProblem } from './auth/passwords.js';
@@ -11,8 +11,6 @@ import type { Store } from './store.js';
 
 /** Who made a change, for the audit log: a username, or `cli` for the command line. */
 export type Actor = string;
-
-const EMAIL = /^[^\s@<>"',;:\\()[\]]+@[A-Za-z0-9.-]+$/;
 
 /** Users as stored, minus what must never leave the core. */
 export type UserView = UserDto;
@@ -82,7 +80,7 @@ export async function createUser(
   if (!ROLES.includes(role))
     throw new LatchkeyError('USER_INVALID', `role must be Admin or ReadOnly, not "${input.role}"`);
   const email = input.email ?? `${username}@localhost.localdomain`;
-  if (!EMAIL.test(email)) throw new LatchkeyError('USER_INVALID', `"${email}" is not an email address`);
+  if (!EMAIL_PATTERN.test(email)) throw new LatchkeyError('USER_INVALID', `email "${email}" ${EMAIL_RULE}`);
   const displayName = (input.displayName ?? username).trim().slice(0, 100) || username;
   assertPassword(input.password);
   if (store.users.findByUsername(username)) throw new LatchkeyError('USER_EXISTS', `user "${username}" already exists`);

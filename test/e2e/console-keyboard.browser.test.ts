@@ -72,8 +72,12 @@ describe.skipIf(!hasChromium)('the console with the keyboard alone (needs Chromi
     await tabTo('View as');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'View as' }).waitFor();
+    // The list of users arrives after the screen: until it has, the select offers nothing
+    // to type towards and the button is disabled, so Tab would pass it by.
+    await page.getByRole('option', { name: /^kay / }).waitFor({ state: 'attached' });
     await tabTo('User');
     await page.keyboard.type('kay'); // a focused select jumps to the option typed
+    await page.getByRole('button', { name: 'Start viewing as' }).and(page.locator(':enabled')).waitFor();
     await tabTo('Start viewing as');
     await page.keyboard.press('Enter');
     await expect

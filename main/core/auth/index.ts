@@ -1,3 +1,4 @@
+import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store.js';
 import type { AuthDeps } from '../gateway/sign-in.js';
 import { ConsoleSessions } from '../api/console-sessions.js';
@@ -6,16 +7,18 @@ import { HandoffCodes } from './handoff.js';
 import { HashGate } from './hash-gate.js';
 import { Login } from './login.js';
 import { Regulation, type Sleep } from './regulation.js';
-import { loadSessionKey } from './session-key.js';
+import { openSessionKey } from './session-key.js';
 import { Sessions } from './sessions.js';
 
 /**
  * Sessions, sign-in and its regulation, wired to one store and its settings. `sleep` is
  * how regulation waits while it slows sign-in down; tests pass one that does not.
  */
-export function createAuth(store: Store, sleep?: Sleep): AuthDeps {
+export function createAuth(store: Store, log: Logger = silentLogger, sleep?: Sleep): AuthDeps {
   const { config, clock } = store;
-  const sessions = new Sessions(store.sessions, store.users, loadSessionKey(store.dataDir), clock, {
+  const sessionKey = openSessionKey(store.dataDir, store.settings);
+  if (sessionKey.notice) log.warn(sessionKey.notice);
+  const sessions = new Sessions(store.sessions, store.users, sessionKey.key, clock, {
     idleMs: config.get('session.idle-timeout'),
     absoluteMs: config.get('session.absolute-timeout'),
   });

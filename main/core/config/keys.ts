@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appInputSchema, ROLES, USERNAME_PATTERN } from '../../common/apps.js';
+import { appInputSchema, EMAIL_PATTERN, EMAIL_RULE, ROLES, USERNAME_PATTERN } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 
 const TRUE_WORDS = ['true', '1', 'on', 'yes'];
@@ -61,7 +61,10 @@ export const SETTINGS = {
     default: 'admin',
   },
   'auth.internal.admin.password': { schema: z.string().min(1), default: undefined as string | undefined },
-  'auth.internal.admin.email': { schema: z.email(), default: 'admin@localhost.localdomain' },
+  'auth.internal.admin.email': {
+    schema: z.string().regex(EMAIL_PATTERN, EMAIL_RULE),
+    default: 'admin@localhost.localdomain',
+  },
   'session.idle-timeout': { schema: duration, default: 12 * 3_600_000 },
   'session.absolute-timeout': { schema: duration, default: 7 * 86_400_000 },
   /** Authelia's regulation: max-retries failures within find-time ban a username for ban-time. */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { App } from '../../common/apps.js';
 import type { Logger } from '../log.js';
 import type { LiveState, Snapshot } from '../state.js';
-import { checkBrowserRequest, type Refusal } from './fetch-metadata.js';
+import { checkBrowserRequest, checkSpeculativeLoad, SPECULATION_HEADERS, type Refusal } from './fetch-metadata.js';
 import { countHeader } from './headers.js';
 import { classifyHost, getsFetchMetadata, originOf, type HostTarget } from './hosts.js';
 import { canTellPeerUser, isOwnUser } from './peer-user.js';
@@ -32,7 +32,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 /**
  * The checks every request and every upgrade passes before routing, in order: framing,
  * Host (DNS rebinding), the store (fail closed), the mode's bind and peer rules, and the
- * browser rule of SPEC §7.
+ * browser rules of SPEC §7 (fetch metadata, then speculative loads).
  */
 export function admit(
   req: IncomingMessage,
@@ -108,6 +108,11 @@ export function admit(
     app?.allowedOrigins ?? [],
   );
   if (refusal) return refusal;
+  const speculative = checkSpeculativeLoad(
+    SPECULATION_HEADERS.map((name) => header(req, name)),
+    snapshot.identn.impersonation.enabled,
+  );
+  if (speculative) return speculative;
   return { target, snapshot, app };
 }
 

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../../common/errors.js';
 import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
 import { allows, assertedHeaders, identify, isPublicPath } from './identify.js';
+import { isHeaderSafe } from './identity-headers.js';
 import { forbiddenPage } from './pages.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 
@@ -57,6 +58,16 @@ export async function decideAccess(
       code: 'FORBIDDEN',
       message: `${app.name} does not allow ${identity.username}${viewing}`,
       html: forbiddenPage(app, identity.username, identity.viewer),
+    };
+  }
+  // Usernames are checked when created; a row that slipped past (an older database) gets
+  // a clear refusal rather than a header Node would refuse with a 500.
+  if (!isHeaderSafe(identity.username) || (identity.viewer !== undefined && !isHeaderSafe(identity.viewer))) {
+    return {
+      kind: 'refuse',
+      status: 403,
+      code: 'FORBIDDEN',
+      message: 'this account has a username Latchkey cannot assert; an Admin must re-create it',
     };
   }
   return { kind: 'allow', identityHeaders: await assertedHeaders(identity, app, auth, ctx) };

@@ -1,25 +1,26 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { setsGatewayCookie } from './headers.js';
+import { forwardableResponseHeaders } from './headers.js';
 import { rawError } from './respond.js';
 import type { UpstreamTarget } from './upstreams.js';
 
-function headBlock(statusLine: string, rawHeaders: readonly string[]): string {
+/**
+ * A response head from the upstream's headers, filtered by the same rules as a plain HTTP
+ * answer (no CORS, no hop-by-hop, no Latchkey Set-Cookie), then the gateway's own lines.
+ */
+function headBlock(
+  statusLine: string,
+  upstreamHeaders: IncomingMessage['headers'],
+  cookiePrefix: string,
+  own: readonly [string, string][],
+): string {
   let head = `${statusLine}\r\n`;
-  for (let i = 0; i < rawHeaders.length; i += 2) head += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
-  return `${head}\r\n`;
-}
-
-function dropCookies(rawHeaders: readonly string[], cookiePrefix: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    const value = rawHeaders[i + 1] as string;
-    if (name.toLowerCase() === 'set-cookie' && setsGatewayCookie(value, cookiePrefix)) continue;
-    out.push(name, value);
+  for (const [name, value] of Object.entries(forwardableResponseHeaders(upstreamHeaders, cookiePrefix))) {
+    for (const line of Array.isArray(value) ? value : [value]) head += `${name}: ${line}\r\n`;
   }
-  return out;
+  for (const [name, value] of own) head += `${name}: ${value}\r\n`;
+  return `${head}\r\n`;
 }
 
 /**
@@ -50,18 +51,20 @@ export function proxyWebSocket(
   upstreamReq.on('error', (error) => fail(502, 'Bad Gateway', `the app's upstream failed: ${error.message}`));
 
   upstreamReq.on('response', (upstreamRes) => {
-    // The upstream declined to switch: pass its answer on, delimited by closing.
-    const rawHeaders = dropHeaders(dropCookies(upstreamRes.rawHeaders, cookiePrefix), [
-      'connection',
-      'transfer-encoding',
-    ]);
-    rawHeaders.push('connection', 'close');
-    socket.write(headBlock(`HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage}`, rawHeaders));
+    // The upstream declined to switch: pass its answer on (the body decoded, so without
+    // its framing headers), delimited by closing.
+    const status = `HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage}`;
+    socket.write(headBlock(status, upstreamRes.headers, cookiePrefix, [['connection', 'close']]));
     upstreamRes.pipe(socket);
   });
 
   upstreamReq.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
-    socket.write(headBlock('HTTP/1.1 101 Switching Protocols', dropCookies(upstreamRes.rawHeaders, cookiePrefix)));
+    // Connection and Upgrade are hop-by-hop and filtered out; a 101 needs them back.
+    const own: [string, string][] = [
+      ['connection', 'Upgrade'],
+      ['upgrade', 'websocket'],
+    ];
+    socket.write(headBlock('HTTP/1.1 101 Switching Protocols', upstreamRes.headers, cookiePrefix, own));
     if (upstreamHead.length > 0) socket.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
     upstreamSocket.on('error', () => socket.destroy());
@@ -74,13 +77,4 @@ export function proxyWebSocket(
   });
 
   upstreamReq.end();
-}
-
-function dropHeaders(rawHeaders: readonly string[], lowerNames: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (!lowerNames.includes((rawHeaders[i] as string).toLowerCase()))
-      out.push(rawHeaders[i] as string, rawHeaders[i + 1] as string);
-  }
-  return out;
 }

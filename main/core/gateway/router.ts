@@ -13,7 +13,7 @@ import { appAuthRoute, consoleAuthRoute, startHandoff, type HostContext } from '
 import type { Refusal } from './fetch-metadata.js';
 import { forwardableHeaders } from './headers.js';
 import { originOf, type HostTarget } from './hosts.js';
-import { identify } from './identify.js';
+import { identify, visibleApps } from './identify.js';
 import { appsPage, unknownAppPage } from './pages.js';
 import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
@@ -146,8 +146,7 @@ export function createRouter(deps: RouterDeps) {
     }
 
     if (!app) {
-      const html = unknownAppPage(req.headers.host as string, snapshot.appList, ctx.port);
-      sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${target.slug}"`, html);
+      settle(req, res, unknownApp(req, res, target.slug, snapshot, ctx));
       return;
     }
     if (path === FORWARD_AUTH_PATH && read) {
@@ -187,6 +186,20 @@ export function createRouter(deps: RouterDeps) {
     });
   }
 
+  /** A host no app answers: a 404 that lists only the apps the requester may open. */
+  async function unknownApp(
+    req: IncomingMessage,
+    res: ServerResponse,
+    slug: string,
+    snapshot: Snapshot,
+    ctx: HostContext,
+  ) {
+    const who = await identify(req, snapshot, deps.auth, ctx, true);
+    const apps = who.kind === 'user' ? visibleApps(snapshot.appList, who.identity) : undefined;
+    const html = unknownAppPage(req.headers.host as string, apps, ctx.port);
+    sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${slug}"`, html);
+  }
+
   /**
    * `GET /.latchkey/auth` for nginx `auth_request`, Caddy `forward_auth` and Traefik
    * `forwardAuth`: 200 with the identity headers, or 401/403 by the app's policy.
@@ -220,8 +233,9 @@ export function createRouter(deps: RouterDeps) {
   async function consoleHome(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot, ctx: HostContext) {
     const built = deps.api ? deps.pages.page('index.html') : undefined;
     if (built) return sendBuiltPage(res, built);
-    if ((await identify(req, snapshot, deps.auth, ctx, false)).kind === 'user') {
-      sendHtml(res, 200, appsPage(snapshot.appList, ctx.port));
+    const who = await identify(req, snapshot, deps.auth, ctx, false);
+    if (who.kind === 'user') {
+      sendHtml(res, 200, appsPage(visibleApps(snapshot.appList, who.identity), ctx.port));
     } else if (ctx.tokenizerOn && isNavigation(req)) {
       res.writeHead(303, { location: '/.latchkey/login?rd=%2F', 'cache-control': 'no-store' });
       res.end();
