@@ -2,6 +2,7 @@ import { LatchkeyError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { createConsoleApi, type ConsoleApi } from './api/service.js';
 import { createAuth } from './auth/index.js';
+import type { Sleep } from './auth/regulation.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config/config.js';
 import { baseNames } from './gateway/hosts.js';
@@ -40,6 +41,8 @@ export interface CoreOptions {
    * `latchkey serve`; the desktop app binds it to IPC instead and passes false.
    */
   httpControlPlane?: boolean;
+  /** How regulation waits while it slows sign-in down; tests pass one that does not wait. */
+  sleep?: Sleep;
 }
 
 export interface Core {
@@ -88,8 +91,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         `${hosts.join(', ')} is not a loopback address; impersonation mode listens only on 127.0.0.1 and ::1`,
       );
     }
-    const auth = createAuth(store, log);
-    const api = createConsoleApi({ store, port: () => listening?.port ?? 0 });
+    const auth = createAuth(store, log, options.sleep);
+    const api = createConsoleApi({ store, passwords: auth.login, port: () => listening?.port ?? 0 });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
     // Looking at the state as each sweep ends absorbs the sweep's own bookkeeping writes.

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import type { AppInput } from '../../main/common/apps.js';
+import type { Sleep } from '../../main/core/auth/regulation.js';
 import type { Clock } from '../../main/core/clock.js';
 import { createCore, type Core } from '../../main/core/index.js';
 import { tempDataDir } from './data-dir.js';
@@ -43,6 +44,8 @@ export interface StartOptions {
   httpControlPlane?: boolean;
   env?: NodeJS.ProcessEnv;
   configFile?: string;
+  /** How regulation waits while it slows sign-in down. */
+  sleep?: Sleep;
 }
 
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
@@ -53,6 +56,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     port: 0,
     configFile: options.configFile,
     clock: options.clock,
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.httpControlPlane === undefined ? {} : { httpControlPlane: options.httpControlPlane }),
   });
   for (const app of options.apps ?? []) core.store.apps.add(app);

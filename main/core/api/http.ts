@@ -4,6 +4,7 @@ import { API, type ApiMethod } from '../../common/api.js';
 import { describeIssues } from '../../common/apps.js';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
+import { clientOf } from '../gateway/client.js';
 import { readCookie } from '../gateway/cookies.js';
 import { peerOf } from '../gateway/peer-user.js';
 import { sendError, sendJson } from '../gateway/respond.js';
@@ -24,9 +25,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   APP_PINNED: 409,
   USER_EXISTS: 409,
   IDENTN_PINNED: 409,
+  EXTRA_HOSTS_IN_IMPERSONATION: 409,
   LAST_ADMIN: 409,
   ADMIN_PASSWORD_NOT_CHOSEN: 409,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  LOGIN_BANNED: 429,
+  LOGIN_BUSY: 503,
 };
 
 /** Routes by [HTTP method, path] to API methods, built once from the contract. */
@@ -58,7 +62,7 @@ async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps,
   if (signedIn.user.role !== 'Admin' && !('anyUser' in API[method])) {
     throw new LatchkeyError('FORBIDDEN', 'only an Admin may do this');
   }
-  return { kind: 'user', user: signedIn.user, session: signedIn.session };
+  return { kind: 'user', user: signedIn.user, session: signedIn.session, client: await clientOf(req.socket) };
 }
 
 async function inputOf(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -91,6 +95,7 @@ export async function serveApi(
     if (error instanceof BodyTooLarge)
       return sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');
     if (!isLatchkeyError(error)) throw error;
+    if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
     sendJson(res, STATUS[error.code] ?? 400, error.toJSON());
   }
 }

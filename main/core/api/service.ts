@@ -29,15 +29,21 @@ import {
   setEnabled,
   setRole,
   viewOf,
+  type PasswordProof,
 } from '../users-service.js';
 import { probeAll } from './health.js';
 import { runtimeLicences } from './licences.js';
 
-/** Who calls the console API: the holder of a console link, or a signed-in Admin. */
-export type Caller = { kind: 'console-link' } | { kind: 'user'; user: User; session: SessionRow };
+/**
+ * Who calls the console API: the holder of a console link, or a signed-in user, with the
+ * client of their connection (`uid:<n>`, see Regulation) for what is regulated.
+ */
+export type Caller = { kind: 'console-link' } | { kind: 'user'; user: User; session: SessionRow; client: string };
 
 export interface ConsoleApiDeps {
   store: Store;
+  /** Proves a current password (regulated) and hashes a new one (capped), for account.changePassword. */
+  passwords: PasswordProof;
   port(): number;
 }
 
@@ -68,7 +74,7 @@ function lifetime(text: string): number | null {
  * The console API (DESIGN: one service, two transports). Every method takes its parsed
  * input and the caller; transports check who may call, this checks what they may do.
  */
-export function createConsoleApi({ store, port }: ConsoleApiDeps): Handlers {
+export function createConsoleApi({ store, passwords, port }: ConsoleApiDeps): Handlers {
   const licences = runtimeLicences();
   const viewing = (caller: Caller) => {
     const now = store.clock.now();
@@ -153,13 +159,15 @@ export function createConsoleApi({ store, port }: ConsoleApiDeps): Handlers {
       return { revoked: id };
     },
     'bans.list': () =>
-      store.regulation.activeBans(store.clock.now()).map(({ username, until }) => ({ username, until })),
+      store.regulation
+        .activeBans(store.clock.now())
+        .map(({ username, client, until }) => ({ username, client, until })),
     'bans.lift': ({ username }, caller) => ({ lifted: liftBan(store, username.trim().toLowerCase(), actorOf(caller)) }),
     'account.changePassword': async (input, caller) => {
       if (caller.kind !== 'user') {
         throw new LatchkeyError('SESSION_REQUIRED', 'the console link has no account; sign in to change your password');
       }
-      await changeOwnPassword(store, caller.user, input, caller.session.id);
+      await changeOwnPassword(store, passwords, caller.user, input, caller.client, caller.session.id);
       return { changed: true };
     },
     'audit.list': ({ limit, offset, kind, user }) => {

@@ -71,7 +71,7 @@ export const SETTINGS = {
   'regulation.max-retries': { schema: z.coerce.number().int().min(1), default: 3 },
   'regulation.find-time': { schema: duration, default: 2 * 60_000 },
   'regulation.ban-time': { schema: duration, default: 5 * 60_000 },
-  /** Failures across all usernames within find-time that suspend every sign-in for ban-time. */
+  /** Failures across all usernames within find-time past which every sign-in is slowed (never refused). */
   'regulation.global-max-retries': { schema: z.coerce.number().int().min(1), default: 30 },
   'gateway.allowed-hosts': { schema: hostNames, default: [] as string[] },
   'gateway.max-body-size': { schema: byteSize, default: 1024 ** 3 },

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { LiveState, Snapshot } from '../state.js';
 import { checkBrowserRequest, checkSpeculativeLoad, SPECULATION_HEADERS, type Refusal } from './fetch-metadata.js';
 import { countHeader } from './headers.js';
-import { classifyHost, originOf, type HostTarget } from './hosts.js';
+import { classifyHost, getsFetchMetadata, originOf, type HostTarget } from './hosts.js';
 import { canTellPeerUser, isOwnUser } from './peer-user.js';
 
 export interface AdmissionDeps {
@@ -73,6 +73,14 @@ export function admit(
         status: 503,
         code: 'NOT_LOOPBACK',
         message: 'impersonation mode is refused while listening beyond loopback',
+      };
+    }
+    // Refused at start and on a flip too; this holds when another process turned it on.
+    if (!getsFetchMetadata(target)) {
+      return {
+        status: 421,
+        code: 'HOST_NOT_SERVED',
+        message: `impersonation mode serves only localhost names, not ${target.name} (gateway.allowed-hosts)`,
       };
     }
     const own = canTellPeerUser && deps.ownUid !== undefined ? isOwnUser(req.socket, deps.ownUid) : true;

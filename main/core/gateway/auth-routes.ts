@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { createUser } from '../users-service.js';
+import { clientOf } from './client.js';
 import { BodyTooLarge, readFields } from './body.js';
 import { clearCookie, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
 import { consoleLinkPage, loginPage, logoutPage, refusalPage } from './pages.js';
@@ -127,7 +128,8 @@ async function postLogin(req: IncomingMessage, res: ServerResponse, auth: AuthDe
   const returnTo = safeLocalPath(fields.rd ?? query(req).get('rd'));
   try {
     const peer = await bindablePeer(req);
-    const { user, session } = await auth.login.signIn(fields.username ?? '', fields.password ?? '');
+    const client = await clientOf(req.socket);
+    const { user, session } = await auth.login.signIn(fields.username ?? '', fields.password ?? '', client);
     const set = await sessionCookie(auth, ctx, session, peer);
     if (form) return redirect(res, returnTo, [set]);
     sendJson(res, 200, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
@@ -146,17 +148,27 @@ async function postSignup(req: IncomingMessage, res: ServerResponse, auth: AuthD
   const { fields, form } = await readFields(req);
   const username = (fields.username ?? '').trim().toLowerCase();
   const peer = await bindablePeer(req);
+  const client = await clientOf(req.socket);
+  let signedUp;
   try {
+    // Regulated and capped like a sign-in: a flood creates a few accounts, then waits.
+    await auth.login.admitSignUp(client);
     await createUser(
       auth.store,
       { username, password: fields.password ?? '', email: fields.email || undefined, role: auth.signupRole },
       username,
+      (password) => auth.login.hash(password, client),
     );
+    // The password was just hashed: no second hash to sign the new user in.
+    const created = auth.store.users.findByUsername(username);
+    if (!created) throw new LatchkeyError('USER_NOT_FOUND', `user "${username}" was deleted as it signed up`);
+    signedUp = auth.login.signedUp(created);
   } catch (error) {
     if (!form || !isLatchkeyError(error) || !STATUS[error.code]) throw error;
+    if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
     return sendHtml(res, STATUS[error.code] as number, loginPage('/', error.message, fields.username ?? ''));
   }
-  const { user, session } = await auth.login.signIn(username, fields.password ?? '');
+  const { user, session } = signedUp;
   const set = await sessionCookie(auth, ctx, session, peer);
   if (form) return redirect(res, safeLocalPath(fields.rd), [set]);
   sendJson(res, 201, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
