@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isLatchkeyError } from '../common/errors.js';
+import type { ErrorCode } from '../common/errors.js';
+import { asLatchkeyError } from '../core/db/errors.js';
 import { VERSION } from '../common/version.js';
 import { registerAdmin, registerConsoleLink } from './commands/admin.js';
 import { registerApp } from './commands/app.js';
@@ -8,6 +9,13 @@ import { registerBackup } from './commands/backup.js';
 import { registerIdentn } from './commands/identn.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
+
+/**
+ * Exit codes (README, "When something is wrong"): 2 bad arguments, 75 the database is
+ * busy with another process (try again), 74 the data folder cannot take writes (full
+ * disk, read-only), 1 any other refusal, 70 a bug.
+ */
+const EXIT_CODES: Partial<Record<ErrorCode, number>> = { BAD_ARGUMENT: 2, DB_BUSY: 75, DB_WRITE_FAILED: 74 };
 
 function fail(message: string, exitCode: number): never {
   process.stderr.write(`latchkey: ${message}\n`);
@@ -59,7 +67,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       if (error.exitCode === 0) process.exit(0); // --help, --version
       fail(`${error.message.replace(/^error: /, '')} (see latchkey --help)`, 2);
     }
-    if (isLatchkeyError(error)) fail(error.message, error.code === 'BAD_ARGUMENT' ? 2 : 1);
+    const typed = asLatchkeyError(error);
+    if (typed) fail(typed.message, EXIT_CODES[typed.code] ?? 1);
     fail(`unexpected error: ${(error as Error).stack ?? String(error)}`, 70);
   }
 }

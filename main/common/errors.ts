@@ -13,6 +13,10 @@ export const ERROR_CODES = [
   'ADMIN_MISSING',
   'DB_FROM_FUTURE',
   'DB_UNAVAILABLE',
+  // A write that could not happen now: another process holds the lock (try again soon)…
+  'DB_BUSY',
+  // …or the disk is full, the folder read-only, or the file cannot be written.
+  'DB_WRITE_FAILED',
   'DATA_DIR_UNUSABLE',
   'BACKUP_FAILED',
   'RESTORE_INVALID',

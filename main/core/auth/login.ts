@@ -3,6 +3,7 @@ import { LatchkeyError } from '../../common/errors.js';
 import type { AuditRepo } from '../db/audit-repo.js';
 import type { User, UsersRepo } from '../db/users-repo.js';
 import type { Db } from '../db/open.js';
+import { whenWritable, writeTransaction } from '../db/write.js';
 import type { HashGate } from './hash-gate.js';
 import { ARGON2_PARAMS, generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type { Regulation } from './regulation.js';
@@ -48,18 +49,26 @@ export class Login {
     const matches = await this.gate.run(() => verifyPassword(hash, usable ? password : generatePassword()));
 
     if (!user || !user.enabled || !matches || !usable) {
-      this.regulation.recordFailure(subject);
+      // A failure that cannot be counted is not answered as a failure: 503, not 401.
+      await whenWritable(() => writeTransaction(this.db, () => this.regulation.recordFailure(subject)));
       throw new LatchkeyError('LOGIN_FAILED', FAILED);
     }
 
     const upgraded = needsRehash(user.passwordHash) ? await this.gate.run(() => hashPassword(password)) : undefined;
-    const session = this.db.transaction(() => {
-      if (upgraded) this.users.rehash(user.id, upgraded);
-      this.users.recordLogin(user.id);
-      this.regulation.succeeded(username);
-      this.audit.record('login', username, username);
-      return this.sessions.start(user);
-    })();
+    const session = await whenWritable(() =>
+      writeTransaction(this.db, () => {
+        // Under the lock: disabled, deleted or given a new password while we verified.
+        const current = this.users.findById(user.id);
+        if (!current?.enabled || current.passwordHash !== user.passwordHash) {
+          throw new LatchkeyError('LOGIN_FAILED', FAILED);
+        }
+        if (upgraded) this.users.rehash(user.id, upgraded);
+        this.users.recordLogin(user.id);
+        this.regulation.succeeded(username);
+        this.audit.record('login', username, username);
+        return this.sessions.start(user);
+      }),
+    );
     return { user, session };
   }
 }

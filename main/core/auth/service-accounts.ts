@@ -3,6 +3,7 @@ import type { TokenDto } from '../../common/api.js';
 import { LatchkeyError } from '../../common/errors.js';
 import type { TokenRow } from '../db/tokens-repo.js';
 import type { User } from '../db/users-repo.js';
+import { writeTransaction } from '../db/write.js';
 import type { Store } from '../store.js';
 
 /** `<lookup id>.<secret>`: the id finds the row, the secret is checked against its hash. */
@@ -31,26 +32,20 @@ export function createToken(
   input: { username: string; lifetimeMs: number | null; description?: string | undefined },
   actor: string,
 ): { token: string; view: TokenView } {
-  const user = store.users.findByUsername(input.username.trim().toLowerCase());
-  if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${input.username}"`);
   const description = (input.description ?? '').trim();
   if (description.length > 200) throw new LatchkeyError('BAD_ARGUMENT', 'description must be at most 200 characters');
   const id = randomBytes(12).toString('base64url');
   const secret = randomBytes(32).toString('base64url');
-  const now = store.clock.now();
-  const row = {
-    id,
-    userId: user.id,
-    secretHash: hashSecret(secret).toString('hex'),
-    description,
-    createdBy: actor,
-    createdAt: now,
-    expiresAt: input.lifetimeMs === null ? null : now + input.lifetimeMs,
-  };
-  store.db.transaction(() => {
-    store.tokens.insert(row);
-    store.audit.record('token.created', actor, user.username, { id, expiresAt: row.expiresAt });
-  })();
+  const secretHash = hashSecret(secret).toString('hex');
+  writeTransaction(store.db, () => {
+    // Under the lock: a user deleted by another process meanwhile gets no token.
+    const user = store.users.findByUsername(input.username.trim().toLowerCase());
+    if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${input.username}"`);
+    const now = store.clock.now();
+    const expiresAt = input.lifetimeMs === null ? null : now + input.lifetimeMs;
+    store.tokens.insert({ id, userId: user.id, secretHash, description, createdBy: actor, createdAt: now, expiresAt });
+    store.audit.record('token.created', actor, user.username, { id, expiresAt });
+  });
   return { token: `${id}.${secret}`, view: viewOf(store.tokens.find(id) as TokenRow) };
 }
 
@@ -59,14 +54,14 @@ export function listTokens(store: Store): TokenView[] {
 }
 
 export function revokeToken(store: Store, id: string, actor: string): void {
-  const row = store.tokens.find(id);
-  if (!row) throw new LatchkeyError('TOKEN_NOT_FOUND', `no token with id "${id}"`);
-  store.db.transaction(() => {
+  writeTransaction(store.db, () => {
+    const row = store.tokens.find(id);
+    if (!row) throw new LatchkeyError('TOKEN_NOT_FOUND', `no token with id "${id}"`);
     if (!store.tokens.revoke(id, store.clock.now())) {
       throw new LatchkeyError('TOKEN_NOT_FOUND', `token "${id}" is already revoked`);
     }
     store.audit.record('token.revoked', actor, row.username, { id });
-  })();
+  });
 }
 
 export type TokenCheck = { user: User; tokenId: string } | { status: 401 | 403; reason: string };
