@@ -12,6 +12,7 @@ import { defaultRendererDir, StaticPages } from './gateway/static-pages.js';
 import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
 import { LiveState } from './state.js';
+import { REQUEST_BUSY_TIMEOUT_MS, setBusyTimeout } from './db/open.js';
 import { openStore, type Store } from './store.js';
 
 export { resolveDataDir } from './data-dir.js';
@@ -51,6 +52,7 @@ export interface Core {
 }
 
 const LAST_PORT_KEY = 'gateway.last-port';
+const CLOSE_BUSY_TIMEOUT_MS = 2_000;
 
 function bindHosts(host: string | undefined): readonly string[] {
   if (host === undefined || host === 'localhost') return DEFAULT_HOSTS;
@@ -81,7 +83,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         `${hosts.join(', ')} is not a loopback address; impersonation mode listens only on 127.0.0.1 and ::1`,
       );
     }
-    const auth = createAuth(store);
+    const auth = createAuth(store, log);
     const api = createConsoleApi({ store, port: () => listening?.port ?? 0 });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
@@ -127,11 +129,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           onUpgrade: router.onUpgrade,
         });
         if (stored !== listening.port) store.settings.setMany({ [LAST_PORT_KEY]: listening.port });
+        // From here on, requests share this connection: none may wait long for a lock.
+        setBusyTimeout(store.db, REQUEST_BUSY_TIMEOUT_MS);
+        auth.bookkeeping.start();
         return listening;
       },
       async close() {
         await listening?.close();
         await livePools.close();
+        // Nothing else waits on this connection any more: the last batch may wait its turn.
+        setBusyTimeout(store.db, CLOSE_BUSY_TIMEOUT_MS);
+        auth.bookkeeping.close();
         store.close();
       },
     };

@@ -1,7 +1,10 @@
 import type { Store } from '../store.js';
 import type { AuthDeps } from '../gateway/sign-in.js';
 import { ConsoleSessions } from '../api/console-sessions.js';
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
 import { AssertionSigner } from './assertion.js';
+import { Bookkeeping } from './bookkeeping.js';
 import { HandoffCodes } from './handoff.js';
 import { HashGate } from './hash-gate.js';
 import { Login } from './login.js';
@@ -10,12 +13,17 @@ import { loadSessionKey } from './session-key.js';
 import { Sessions } from './sessions.js';
 
 /** Sessions, sign-in and its regulation, wired to one store and its settings. */
-export function createAuth(store: Store): AuthDeps {
+export function createAuth(store: Store, log: Logger = silentLogger): AuthDeps {
   const { config, clock } = store;
-  const sessions = new Sessions(store.sessions, store.users, loadSessionKey(store.dataDir), clock, {
-    idleMs: config.get('session.idle-timeout'),
-    absoluteMs: config.get('session.absolute-timeout'),
-  });
+  const bookkeeping = new Bookkeeping(store, log);
+  const sessions = new Sessions(
+    store.sessions,
+    store.users,
+    loadSessionKey(store.dataDir),
+    clock,
+    { idleMs: config.get('session.idle-timeout'), absoluteMs: config.get('session.absolute-timeout') },
+    bookkeeping,
+  );
   const regulation = new Regulation(store.regulation, store.audit, clock, {
     maxRetries: config.get('regulation.max-retries'),
     findTimeMs: config.get('regulation.find-time'),
@@ -26,5 +34,14 @@ export function createAuth(store: Store): AuthDeps {
   const signupRole = config.get('auth.internal.signup-enabled') ? config.get('auth.signup-default-role') : undefined;
   const signer = new AssertionSigner(store, clock);
   const consoleSessions = new ConsoleSessions(clock);
-  return { store, sessions, login, codes: new HandoffCodes(clock), signupRole, signer, consoleSessions };
+  return {
+    store,
+    sessions,
+    login,
+    codes: new HandoffCodes(clock),
+    signupRole,
+    signer,
+    consoleSessions,
+    bookkeeping,
+  };
 }

@@ -66,8 +66,14 @@ export function revokeToken(store: Store, id: string, actor: string): void {
 
 export type TokenCheck = { user: User; tokenId: string } | { status: 401 | 403; reason: string };
 
-/** Whether a presented token lets its user in right now (SPEC §5). */
-export function checkToken(store: Store, token: string): TokenCheck {
+/** Where a token's last use is noted; written later, in a batch (see Bookkeeping). */
+export interface TokenUse {
+  tokenUsed(id: string, at: number): void;
+  tokenLastUsed(id: string): number | undefined;
+}
+
+/** Whether a presented token lets its user in right now (SPEC §5). Reads only. */
+export function checkToken(store: Store, token: string, use: TokenUse): TokenCheck {
   const match = TOKEN.exec(token);
   if (!match) return { status: 401, reason: 'the token is malformed' };
   const [, id, secret] = match as unknown as [string, string, string];
@@ -81,7 +87,8 @@ export function checkToken(store: Store, token: string): TokenCheck {
   const user = store.users.findById(row.userId);
   if (!user) return { status: 401, reason: 'the token is not valid' };
   if (!user.enabled) return { status: 403, reason: `user "${user.username}" is disabled` };
-  if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_EVERY_MS) store.tokens.touch(id, now);
+  const lastUsedAt = Math.max(row.lastUsedAt ?? 0, use.tokenLastUsed(id) ?? 0);
+  if (now - lastUsedAt >= TOUCH_EVERY_MS) use.tokenUsed(id, now);
   return { user, tokenId: id };
 }
 

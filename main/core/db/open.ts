@@ -7,6 +7,19 @@ import { MIGRATIONS } from './migrations/index.js';
 export type Db = Database.Database;
 
 /**
+ * How long a connection waits for another's write lock. The CLI and start-up can wait:
+ * nothing else runs on their event loop. A started gateway cannot: better-sqlite3 waits
+ * synchronously, so every request would wait with it; it waits a few milliseconds and
+ * leaves longer waits to `whenWritable`, which yields between attempts.
+ */
+export const BUSY_TIMEOUT_MS = 5000;
+export const REQUEST_BUSY_TIMEOUT_MS = 10;
+
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+}
+
+/**
  * Opens the store with the pragmas a credential store needs. better-sqlite3 builds SQLite
  * with WAL defaulting to synchronous=NORMAL, which may lose the last commits on power
  * loss, so FULL is set explicitly and checked.
@@ -17,7 +30,7 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
     db = new Database(file);
     // Password hashes live here: owner-only, like the directory around it.
     if (process.platform !== 'win32') chmodSync(file, 0o600);
-    db.pragma('busy_timeout = 5000');
+    setBusyTimeout(db, BUSY_TIMEOUT_MS);
     if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
       throw new Error('the database refused write-ahead logging');
     }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Bookkeeping } from '../../../main/core/auth/bookkeeping.js';
 import { HashGate } from '../../../main/core/auth/hash-gate.js';
+import { silentLogger } from '../../../main/core/log.js';
 import { Login, needsRehash } from '../../../main/core/auth/login.js';
 import { Regulation } from '../../../main/core/auth/regulation.js';
 import { loadSessionKey } from '../../../main/core/auth/session-key.js';
@@ -38,10 +40,14 @@ class CountingGate extends HashGate {
 }
 
 function loginFor(s: Store, gate = new CountingGate()) {
-  const sessions = new Sessions(s.sessions, s.users, loadSessionKey(s.dataDir), s.clock, {
-    idleMs: 3_600_000,
-    absoluteMs: 86_400_000,
-  });
+  const sessions = new Sessions(
+    s.sessions,
+    s.users,
+    loadSessionKey(s.dataDir),
+    s.clock,
+    { idleMs: 3_600_000, absoluteMs: 86_400_000 },
+    new Bookkeeping(s, silentLogger),
+  );
   const regulation = new Regulation(s.regulation, s.audit, s.clock, {
     maxRetries: 100,
     findTimeMs: 60_000,
