@@ -16,6 +16,8 @@ import { REQUEST_BUSY_TIMEOUT_MS, setBusyTimeout } from './db/open.js';
 import { openStore, type Store } from './store.js';
 
 export { resolveDataDir } from './data-dir.js';
+export { asLatchkeyError } from './db/errors.js';
+export { whenWritable } from './db/write.js';
 export { BUILT_PAGE_CSP } from './gateway/static-pages.js';
 export type { Store } from './store.js';
 import type { AuthDeps } from './gateway/sign-in.js';
