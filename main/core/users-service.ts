@@ -125,8 +125,8 @@ export async function changeOwnPassword(
   const hash = await hashPassword(input.newPassword);
   await whenWritable(() =>
     writeTransaction(store.db, () => {
-      // The current password was checked against this hash; a reset since then wins.
-      if (store.users.findById(user.id)?.passwordHash !== user.passwordHash) {
+      // The current password was checked as it was; a reset since then wins.
+      if (store.users.findById(user.id)?.passwordChangedAt !== user.passwordChangedAt) {
         throw new LatchkeyError('PASSWORD_INVALID', 'the password was changed meanwhile; sign in again');
       }
       store.users.setPassword(user.id, hash, true);

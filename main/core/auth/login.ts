@@ -57,9 +57,10 @@ export class Login {
     const upgraded = needsRehash(user.passwordHash) ? await this.gate.run(() => hashPassword(password)) : undefined;
     const session = await whenWritable(() =>
       writeTransaction(this.db, () => {
-        // Under the lock: disabled, deleted or given a new password while we verified.
+        // Under the lock: disabled, deleted or given a new password while we verified
+        // (a rehash by a concurrent sign-in keeps the password, and its change time).
         const current = this.users.findById(user.id);
-        if (!current?.enabled || current.passwordHash !== user.passwordHash) {
+        if (!current?.enabled || current.passwordChangedAt !== user.passwordChangedAt) {
           throw new LatchkeyError('LOGIN_FAILED', FAILED);
         }
         if (upgraded) this.users.rehash(user.id, upgraded);
