@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, type CliResult } from '../helpers/cli.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { holdWriteLock } from '../helpers/lock-holder.js';
 import { consoleSession } from '../helpers/sign-in.js';
 
 let gw: TestGateway;
@@ -55,5 +56,49 @@ describe('users created from the console API and the CLI at once', () => {
     }
     const names = gw.core.store.users.list().map((u) => u.username);
     for (let i = 0; i < rounds; i += 1) expect(names).toEqual(expect.arrayContaining([`api${i}`, `cli${i}`]));
+  });
+});
+
+describe('a CLI write while another process holds the lock', () => {
+  it('waits its turn (the busy timeout is honoured) instead of failing at once', async () => {
+    const holder = await holdWriteLock(`${gw.dataDir}/latchkey.db`, 3_000);
+    const res = await cli([
+      'admin',
+      'user',
+      'create',
+      '--username',
+      'patient',
+      '--password',
+      'patient pass',
+      '--data-dir',
+      gw.dataDir,
+    ]);
+    holder.note('cli exited');
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    expect(holder.events).toEqual(['locked', 'released', 'cli exited']);
+  });
+
+  it('gives up after the busy timeout with one line and exit 75, not a stack trace and 70', async () => {
+    const holder = await holdWriteLock(`${gw.dataDir}/latchkey.db`, 30_000);
+    try {
+      const res = await cli([
+        'admin',
+        'user',
+        'create',
+        '--username',
+        'late',
+        '--password',
+        'late password',
+        '--data-dir',
+        gw.dataDir,
+      ]);
+      holder.note('cli exited');
+      expect(res.status).toBe(75);
+      expect(res.stderr).toMatch(/^latchkey: the database is busy [^\n]*\n$/);
+      expect(holder.events).toEqual(['locked', 'cli exited']);
+    } finally {
+      await holder.release();
+    }
   });
 });

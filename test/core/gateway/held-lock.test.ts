@@ -37,8 +37,8 @@ describe('while another process holds the write lock', () => {
     // Both the token (never used) and the session (seen two minutes ago) want a last-seen write.
     clock.advance(120_000);
 
-    // Longer than the gateway's own retries, shorter than the old 5 s busy wait.
-    const holder = await holdWriteLock(`${gw.dataDir}/latchkey.db`, 4_000);
+    // Longer than the gateway's own retries; released by the test once every answer is in.
+    const holder = await holdWriteLock(`${gw.dataDir}/latchkey.db`, 8_000);
     const noted = (label: string) => (res: Response) => {
       holder.note(label);
       return res;
