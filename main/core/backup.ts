@@ -198,7 +198,7 @@ function endSessions(db: Database.Database, tables: Set<string>): void {
   db.transaction(() => {
     if (tables.has('sessions')) db.exec('DELETE FROM sessions');
     db.prepare('DELETE FROM settings WHERE key = ?').run(SESSION_KEY_ID);
-  })();
+  }).immediate();
 }
 
 /**
