@@ -181,3 +181,11 @@ export interface ApiResults {
     licences: { name: string; version: string; license: string }[];
   };
 }
+
+/**
+ * What the change feed tells the console changed (SPEC §8): each screen re-fetches what
+ * it shows when one of its kinds changes. `settings` covers identN and the admin
+ * password's state; `viewAs` both the console's and any session's.
+ */
+export const CHANGE_KINDS = ['settings', 'apps', 'users', 'tokens', 'bans', 'audit', 'viewAs'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];

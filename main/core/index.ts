@@ -11,6 +11,7 @@ import { createRouter } from './gateway/router.js';
 import { DEFAULT_HOSTS, isLoopbackAddress, listen, type Listening } from './gateway/server.js';
 import { targetOf, UpstreamPools } from './gateway/upstreams.js';
 import { defaultRendererDir, StaticPages } from './gateway/static-pages.js';
+import { ChangeFeed } from './feed.js';
 import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
 import { LiveState } from './state.js';
@@ -56,6 +57,8 @@ export interface Core {
   state: LiveState;
   /** Open WebSockets and streaming responses, decided again while they last. */
   streams: LiveStreams;
+  /** What changed, for the console (IPC in the desktop app, server-sent events under serve). */
+  feed: ChangeFeed;
   config: Config;
   listen(): Promise<Listening>;
   close(): Promise<void>;
@@ -104,8 +107,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const state = new LiveState(store, (snapshot) => {
       livePools.retain(new Set(snapshot.appList.map((a) => targetOf(a).origin)));
       auth.signer.reload();
+      // The feed first: an event stream the sweep then closes still carries the change.
+      feed.changed();
       streams.stateChanged();
     });
+    const feed = new ChangeFeed(store.db, () => state.current(), log);
 
     const core: Core = {
       store,
@@ -113,6 +119,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       api,
       state,
       streams,
+      feed,
       config,
       async listen() {
         if (listening) throw new Error('already listening');
@@ -134,6 +141,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           maxBodyBytes: config.get('gateway.max-body-size'),
           version: VERSION,
           streams,
+          feed,
         });
         listening = await listen({
           hosts,
@@ -163,6 +171,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       async close() {
         // Upgraded sockets are no longer the HTTP server's to close: end them here.
         streams.closeAll();
+        feed.close();
         await listening?.close();
         await livePools.close();
         // Nothing else waits on this connection any more: the last batch may wait its turn.

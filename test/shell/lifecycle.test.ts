@@ -25,6 +25,7 @@ function fakeCore() {
     api,
     listen: vi.fn(async () => ({ port: 7780 })),
     close: vi.fn(async () => undefined),
+    feed: { subscribe: vi.fn(() => () => undefined) },
   };
 }
 

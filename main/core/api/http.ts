@@ -49,8 +49,27 @@ export function apiMethodFor(httpMethod: string, path: string): ApiMethod | unde
  * Never impersonation mode, never a service-account token.
  */
 async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps, ctx: HostContext): Promise<Caller> {
+  return consoleCaller(req, 'anyUser' in API[method], auth, ctx);
+}
+
+/**
+ * The caller of the control plane, or SESSION_REQUIRED / FORBIDDEN. `touch: false` only
+ * looks: an open event stream is not a person using the console, so it keeps no console
+ * session from ending after 30 idle minutes.
+ */
+export async function consoleCaller(
+  req: IncomingMessage,
+  anyUser: boolean,
+  auth: AuthDeps,
+  ctx: HostContext,
+  touch = true,
+): Promise<Caller> {
   const consoleSession = readCookie(req.headers.cookie, consoleCookieName(ctx.port));
-  if (consoleSession && auth.consoleSessions.touch(consoleSession, await peerOf(req.socket))) {
+  const peer = await peerOf(req.socket);
+  if (
+    consoleSession &&
+    (touch ? auth.consoleSessions.touch(consoleSession, peer) : auth.consoleSessions.alive(consoleSession, peer))
+  ) {
     return { kind: 'console-link' };
   }
   const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;
@@ -60,7 +79,7 @@ async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps,
       'open the console link printed by latchkey serve (or run latchkey console-link), or sign in as an Admin',
     );
   }
-  if (signedIn.user.role !== 'Admin' && !('anyUser' in API[method])) {
+  if (signedIn.user.role !== 'Admin' && !anyUser) {
     throw new LatchkeyError('FORBIDDEN', 'only an Admin may do this');
   }
   return { kind: 'user', user: signedIn.user, session: signedIn.session, client: await clientOf(req.socket) };
