@@ -7,6 +7,8 @@ import App from '../../renderer/src/console/App.svelte';
 import Account from '../../renderer/src/console/screens/Account.svelte';
 import Identity from '../../renderer/src/console/screens/Identity.svelte';
 import { answer, cleanup, config, render } from './dom.js';
+import { emitChange } from './mock-api.js';
+import Users from '../../renderer/src/console/screens/Users.svelte';
 
 vi.mock('svelte', () => import(/* @vite-ignore */ `${'/node_modules/svelte/src/index-client.js'}`));
 vi.mock('../../renderer/src/api.js', async (original) => (await import('./mock-api.js')).mockApi(original));
@@ -56,6 +58,42 @@ describe('the console shell', () => {
         .getAllByRole('link')
         .map((a) => a.textContent),
     ).toEqual(['Apps', 'Identity', 'Users', 'View as', 'Service accounts', 'Bans', 'Audit log', 'Account', 'About']);
+  });
+
+  it('the impersonation banner never lies: a mode changed elsewhere (CLI) turns it without a reload', async () => {
+    let impersonating = true;
+    const logins = {
+      impersonation: { enabled: false, source: 'default' as const },
+      tokenizer: { enabled: true, source: 'default' as const },
+      apikey: { enabled: false, source: 'default' as const },
+    };
+    answer({
+      'config.get': () => (impersonating ? config() : config({ identn: logins, adminPasswordChosen: true })),
+      'viewAs.get': null,
+      'apps.list': [],
+      'apps.health': {},
+    });
+    render(App, {});
+    await screen.findByRole('note', { name: 'Impersonation mode' });
+    impersonating = false;
+    emitChange(['audit']);
+    await Promise.resolve();
+    expect(screen.queryByRole('note', { name: 'Impersonation mode' })).toBeTruthy();
+    emitChange(['settings', 'audit']);
+    await vi.waitFor(() => expect(screen.queryByRole('note', { name: 'Impersonation mode' })).toBeNull());
+  });
+
+  it('a screen fetches again when its kind changes anywhere, and only then', async () => {
+    let users = [{ username: 'admin' }];
+    answer({ 'users.list': () => users as never });
+    render(Users, { config: config(), refresh: async () => undefined });
+    await screen.findByText('admin');
+    users = [{ username: 'admin' }, { username: 'grace' }] as never;
+    emitChange(['apps']);
+    await Promise.resolve();
+    expect(screen.queryByText('grace')).toBeNull();
+    emitChange(['users']);
+    expect(await screen.findByText('grace')).toBeTruthy();
   });
 
   it('while viewing as someone, a banner offers to stop', async () => {
