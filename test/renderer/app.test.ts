@@ -159,6 +159,37 @@ describe('Identity', () => {
     await vi.waitFor(() => expect(sent).toEqual([{ impersonation: false, adminPassword: 'a good password' }]));
   });
 
+  it('turning impersonation on (dropping every lock) asks first, says what it drops, then what changed', async () => {
+    const logins = {
+      impersonation: { enabled: false, source: 'default' as const },
+      tokenizer: { enabled: true, source: 'default' as const },
+      apikey: { enabled: true, source: 'default' as const },
+    };
+    const sent: unknown[] = [];
+    answer({
+      'identn.set': (input) => {
+        sent.push(input);
+        return config().identn;
+      },
+    });
+    render(Identity, { config: config({ identn: logins, adminPasswordChosen: true }), refresh: async () => undefined });
+    await fireEvent.click(screen.getByRole('switch', { name: 'Impersonation' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Turn impersonation on?' });
+    expect(dialog.textContent).toMatch(/Sign-in and service account tokens turn off/);
+    expect(sent).toEqual([]);
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(sent).toEqual([]);
+    await fireEvent.click(screen.getByRole('switch', { name: 'Impersonation' }));
+    const again = await screen.findByRole('dialog', { name: 'Turn impersonation on?' });
+    await fireEvent.click(within(again).getByRole('button', { name: 'Turn impersonation on' }));
+    await vi.waitFor(() => expect(sent).toEqual([{ impersonation: true }]));
+    await vi.waitFor(() =>
+      expect(screen.getByRole('status').textContent).toMatch(
+        /Impersonation is on: sign-in and service account tokens are off/,
+      ),
+    );
+  });
+
   it('locks a pinned setting and names what pins it', () => {
     const pinned = config({
       identn: {
