@@ -9,6 +9,7 @@ import Identity from '../../renderer/src/console/screens/Identity.svelte';
 import { answer, cleanup, config, render } from './dom.js';
 import { emitChange } from './mock-api.js';
 import Users from '../../renderer/src/console/screens/Users.svelte';
+import Tokens from '../../renderer/src/console/screens/Tokens.svelte';
 
 vi.mock('svelte', () => import(/* @vite-ignore */ `${'/node_modules/svelte/src/index-client.js'}`));
 vi.mock('../../renderer/src/api.js', async (original) => (await import('./mock-api.js')).mockApi(original));
@@ -240,5 +241,54 @@ describe('Account', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
     expect(await screen.findByText('Your password was changed.')).toBeTruthy();
     expect(sent).toEqual([{ currentPassword: 'old password', newPassword: 'new password' }]);
+  });
+});
+
+describe('Service accounts', () => {
+  const logins = (apikey: boolean, pinnedBy?: string) => ({
+    impersonation: { enabled: false, source: 'default' as const },
+    tokenizer: { enabled: true, source: 'default' as const },
+    apikey: {
+      enabled: apikey,
+      source: pinnedBy ? ('env' as const) : ('default' as const),
+      ...(pinnedBy ? { pinnedBy } : {}),
+    },
+  });
+
+  it('a token made while tokens are off would answer 401: the screen says so and offers the switch', async () => {
+    const sent: unknown[] = [];
+    let refreshed = 0;
+    answer({
+      'tokens.list': [],
+      'users.list': [],
+      'identn.set': (input) => {
+        sent.push(input);
+        return logins(true);
+      },
+    });
+    render(Tokens, {
+      config: config({ identn: logins(false), adminPasswordChosen: true }),
+      refresh: async () => void (refreshed += 1),
+    });
+    const note = screen.getByRole('note', { name: 'Tokens are off' });
+    expect(note.textContent).toMatch(/refuses every token/);
+    await fireEvent.click(within(note).getByRole('button', { name: 'Turn service account tokens on' }));
+    await vi.waitFor(() => expect(sent).toEqual([{ apikey: true }]));
+    await vi.waitFor(() => expect(refreshed).toBe(1));
+  });
+
+  it('with tokens on, says nothing; pinned off, names the pin and offers no switch', () => {
+    answer({ 'tokens.list': [], 'users.list': [] });
+    render(Tokens, { config: config({ identn: logins(true) }), refresh: async () => undefined });
+    expect(screen.queryByRole('note', { name: 'Tokens are off' })).toBeNull();
+    cleanup();
+    answer({ 'tokens.list': [], 'users.list': [] });
+    render(Tokens, {
+      config: config({ identn: logins(false, 'LATCHKEY_IDENTN_APIKEY_ENABLED') }),
+      refresh: async () => undefined,
+    });
+    const note = screen.getByRole('note', { name: 'Tokens are off' });
+    expect(note.textContent).toMatch(/LATCHKEY_IDENTN_APIKEY_ENABLED/);
+    expect(within(note).queryByRole('button')).toBeNull();
   });
 });
