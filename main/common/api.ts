@@ -146,6 +146,12 @@ export interface ConfigDto {
   peerCheck: boolean;
   caller: ConsoleCaller;
   viewingAs: { username: string; until: number } | null;
+  /**
+   * The admin password Latchkey generated at first launch (SPEC §2), for the console to
+   * show: only to an Admin or the console, only while `<data-dir>/initial-admin-password`
+   * exists and no person has chosen a password since.
+   */
+  initialAdminPassword?: string;
 }
 
 /** The result type of every method. */

@@ -191,6 +191,15 @@ describe('Identity', () => {
     );
   });
 
+  it('shows the generated admin password with the advice to choose one, and not once one is chosen', () => {
+    render(Identity, { config: config({ initialAdminPassword: 'Gen3rated-Pass' }), refresh: async () => undefined });
+    expect((screen.getByLabelText('Generated admin password') as HTMLInputElement).value).toBe('Gen3rated-Pass');
+    expect(screen.getByText(/Choose your own/)).toBeTruthy();
+    cleanup();
+    render(Identity, { config: config({ adminPasswordChosen: true }), refresh: async () => undefined });
+    expect(screen.queryByLabelText('Generated admin password')).toBeNull();
+  });
+
   it('locks a pinned setting and names what pins it', () => {
     const pinned = config({
       identn: {

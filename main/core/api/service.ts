@@ -1,4 +1,5 @@
-import type { ApiMethod, ApiParsedInput, ApiResults, ConsoleCaller } from '../../common/api.js';
+import { readFileSync } from 'node:fs';
+import type { ApiMethod, ApiParsedInput, ApiResults, ConfigDto, ConsoleCaller } from '../../common/api.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
@@ -63,6 +64,15 @@ function describeCaller(caller: Caller): ConsoleCaller {
     : { kind: 'console-link', username: null, role: 'Admin' };
 }
 
+/** The generated admin password, while its file is there: a missing or unreadable file shows nothing. */
+function initialPassword(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function lifetime(text: string): number | null {
   if (text === 'never') return null;
   const ms = parseDuration(text);
@@ -91,7 +101,7 @@ export function createConsoleApi({ store, passwords, port }: ConsoleApiDeps): Ha
   return {
     'config.get': (_input, caller) => {
       const root = findRootUser(store.settings, store.users);
-      return {
+      const config: ConfigDto = {
         identn: currentIdentn(store),
         adminPasswordChosen: root?.passwordChosen ?? false,
         rootUsername: root?.username ?? 'admin',
@@ -99,6 +109,11 @@ export function createConsoleApi({ store, passwords, port }: ConsoleApiDeps): Ha
         caller: describeCaller(caller),
         viewingAs: viewing(caller),
       };
+      // config.get is open to every signed-in user: the password only to whom may reset it anyway.
+      const mayReset = caller.kind === 'console-link' || caller.user.role === 'Admin';
+      const generated =
+        mayReset && root && !root.passwordChosen ? initialPassword(store.files.initialAdminPassword) : undefined;
+      return generated === undefined ? config : { ...config, initialAdminPassword: generated };
     },
     'identn.set': async (input, caller) => {
       const { adminPassword, ...change } = input;
