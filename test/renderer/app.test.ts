@@ -2,7 +2,9 @@
 /// <reference lib="dom" />
 import { fireEvent, screen, within } from '@testing-library/dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, globalConfig } from '../../renderer/src/api.js';
+import { flushSync, mount, unmount } from 'svelte';
+import { ApiError, call, globalConfig } from '../../renderer/src/api.js';
+import Secret from '../../renderer/src/console/ui/Secret.svelte';
 import App from '../../renderer/src/console/App.svelte';
 import Account from '../../renderer/src/console/screens/Account.svelte';
 import Identity from '../../renderer/src/console/screens/Identity.svelte';
@@ -82,6 +84,30 @@ describe('the console shell', () => {
     expect(screen.queryByRole('note', { name: 'Impersonation mode' })).toBeTruthy();
     emitChange(['settings', 'audit']);
     await vi.waitFor(() => expect(screen.queryByRole('note', { name: 'Impersonation mode' })).toBeNull());
+  });
+
+  it('a session ended elsewhere while a password is shown once keeps it on screen until dismissed', async () => {
+    let signedIn = true;
+    answer({
+      'config.get': () => (signedIn ? config() : new ApiError('SESSION_REQUIRED', 'open the console link', 401)),
+      'viewAs.get': null,
+      'apps.list': [],
+      'apps.health': {},
+    });
+    vi.mocked(globalConfig).mockResolvedValue(publicConfig(false));
+    render(App, {});
+    await screen.findByRole('navigation', { name: 'Console' });
+    const target = document.body.appendChild(document.createElement('div'));
+    const secret = mount(Secret, { target, props: { label: 'New password', value: 'Once-Only-9' } });
+    flushSync();
+    signedIn = false;
+    emitChange(['users']);
+    await vi.waitFor(() => expect(vi.mocked(call).mock.calls.filter(([m]) => m === 'config.get').length).toBe(2));
+    await Promise.resolve();
+    expect(screen.getByRole('navigation', { name: 'Console' })).toBeTruthy();
+    unmount(secret);
+    flushSync();
+    expect(await screen.findByRole('heading', { name: 'Open the console' })).toBeTruthy();
   });
 
   it('a screen fetches again when its kind changes anywhere, and only then', async () => {
