@@ -103,7 +103,9 @@ describe('the console shell', () => {
     signedIn = false;
     emitChange(['users']);
     await vi.waitFor(() => expect(vi.mocked(call).mock.calls.filter(([m]) => m === 'config.get').length).toBe(2));
-    await Promise.resolve();
+    // The refused call settles, then its outcome reaches the page.
+    await new Promise((settled) => setImmediate(settled));
+    flushSync();
     expect(screen.getByRole('navigation', { name: 'Console' })).toBeTruthy();
     unmount(secret);
     flushSync();
