@@ -73,7 +73,7 @@ describe('the IPC contract', () => {
       },
     });
     expect(required).toEqual(['electron']);
-    expect(Object.keys(exposed.latchkey ?? {}).sort()).toEqual(METHODS);
+    expect(Object.keys(exposed.latchkey ?? {}).sort()).toEqual([...METHODS, 'onChange'].sort());
   });
 });
 
