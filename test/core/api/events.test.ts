@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
 import { setIdentn } from '../../../main/core/identn-service.js';
-import { resetPassword } from '../../../main/core/users-service.js';
+import { createUser, resetPassword } from '../../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { consoleSession } from '../../helpers/sign-in.js';
 
@@ -173,6 +173,21 @@ describe('the change feed as server-sent events', () => {
       });
       expect(out.status).toBeLessThan(400);
       await within(stream.ended, 3_000, 'the stream outlived the session');
+    } finally {
+      await g.close();
+    }
+  });
+
+  it("a ReadOnly user signed in gets no event stream (403): the feed is the control plane's", async () => {
+    const g = await startGateway();
+    try {
+      await resetPassword(g.core.store, { username: 'admin', password: 'a chosen one' }, 'cli');
+      setIdentn(g.core.store, { impersonation: false }, 'cli');
+      await createUser(g.core.store, { username: 'rita', password: 'rita password', role: 'ReadOnly' }, 'cli');
+      const cookie = await consoleSession(g, 'rita', 'rita password');
+      const stream = await openEvents(g, { cookie });
+      expect(stream.status).toBe(403);
+      stream.close();
     } finally {
       await g.close();
     }
