@@ -55,8 +55,8 @@ async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps,
 
 /**
  * The caller of the control plane, or SESSION_REQUIRED / FORBIDDEN. `touch: false` only
- * looks: an open event stream is not a person using the console, so it keeps no console
- * session from ending after 30 idle minutes.
+ * looks: an open event stream is not a person using the console, so it keeps neither a
+ * console session nor a sign-in from idling out.
  */
 export async function consoleCaller(
   req: IncomingMessage,
@@ -73,7 +73,7 @@ export async function consoleCaller(
   ) {
     return { kind: 'console-link' };
   }
-  const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;
+  const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port, { peek: !touch }) : undefined;
   if (!signedIn) {
     throw new LatchkeyError(
       'SESSION_REQUIRED',

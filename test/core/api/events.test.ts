@@ -7,6 +7,8 @@ import { setIdentn } from '../../../main/core/identn-service.js';
 import { createUser, resetPassword } from '../../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { consoleSession } from '../../helpers/sign-in.js';
+import { manualClock } from '../../helpers/clock.js';
+import { CONSOLE_IDLE_MS } from '../../../main/core/api/console-sessions.js';
 
 let gw: TestGateway;
 
@@ -188,6 +190,25 @@ describe('the change feed as server-sent events', () => {
       const stream = await openEvents(g, { cookie });
       expect(stream.status).toBe(403);
       stream.close();
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('an open, silent event stream keeps no console session from idling out', async () => {
+    const clock = manualClock();
+    const g = await startGateway({ clock });
+    try {
+      const cookie = await openConsole(g);
+      const stream = await openEvents(g, { cookie });
+      expect(stream.status).toBe(200);
+      clock.advance(CONSOLE_IDLE_MS * 0.6);
+      await g.core.streams.sweep();
+      clock.advance(CONSOLE_IDLE_MS * 0.6);
+      await g.core.streams.sweep();
+      await within(stream.ended, 3_000, 'the stream kept its idle console session alive');
+      const api = await g.request({ path: '/api/v1/users', headers: { cookie, Origin: g.origin() } });
+      expect(api.status).toBe(401);
     } finally {
       await g.close();
     }
