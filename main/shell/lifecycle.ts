@@ -162,6 +162,10 @@ export async function run(deps: ShellDeps): Promise<Outcome> {
       quit: () => app.quit(),
     },
   });
+  // The tray shows the mode and the apps: a change from the CLI or a browser shows at once.
+  core.feed.subscribe((kinds) => {
+    if (kinds.includes('settings') || kinds.includes('apps')) void ui.tray?.refresh();
+  });
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
