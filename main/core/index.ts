@@ -11,6 +11,7 @@ import { targetOf, UpstreamPools } from './gateway/upstreams.js';
 import { defaultRendererDir, StaticPages } from './gateway/static-pages.js';
 import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
+import { Launcher, type LauncherOptions } from './launcher/launcher.js';
 import { LiveState } from './state.js';
 import { openStore, type Store } from './store.js';
 
@@ -37,6 +38,8 @@ export interface CoreOptions {
    * `latchkey serve`; the desktop app binds it to IPC instead and passes false.
    */
   httpControlPlane?: boolean;
+  /** The launcher's timings, and the environment children inherit (default: this process's). */
+  launcher?: Partial<Pick<LauncherOptions, 'backoff' | 'graceMs' | 'startTimeoutMs' | 'logMaxBytes' | 'pollMs' | 'env'>>;
 }
 
 export interface Core {
@@ -46,6 +49,7 @@ export interface Core {
   api: ConsoleApi;
   state: LiveState;
   config: Config;
+  launcher: Launcher;
   listen(): Promise<Listening>;
   close(): Promise<void>;
 }
@@ -85,9 +89,24 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const api = createConsoleApi({ store, port: () => listening?.port ?? 0 });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
+    let launcher: Launcher;
     const state = new LiveState(store, (snapshot) => {
-      livePools.retain(new Set(snapshot.appList.map((a) => targetOf(a).origin)));
+      // Apps Latchkey runs get a new address at each start: their pools come and go with it.
+      const fixed = snapshot.appList.filter((a) => !a.run).map((a) => targetOf(a).origin);
+      livePools.retain(new Set([...fixed, ...launcher.liveOrigins()]));
       auth.signer.reload();
+    });
+    const port = () => listening?.port ?? 0;
+    // eslint-disable-next-line prefer-const -- the live state's callback needs it first
+    launcher = new Launcher({
+      store,
+      clock,
+      log,
+      env: process.env,
+      ...options.launcher,
+      apps: () => state.current().appList,
+      publicUrl: (slug) => `http://${slug}.localhost:${port()}/`,
+      jwksUrl: () => `http://latchkey.localhost:${port()}/.well-known/latchkey/jwks.json`,
     });
 
     const core: Core = {
@@ -96,6 +115,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       api,
       state,
       config,
+      launcher,
       async listen() {
         if (listening) throw new Error('already listening');
         const stored = store.settings.get(LAST_PORT_KEY);
@@ -115,6 +135,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           pools: livePools,
           maxBodyBytes: config.get('gateway.max-body-size'),
           version: VERSION,
+          launcher,
+          upstreamTimeoutMs: config.get('gateway.upstream-timeout'),
         });
         listening = await listen({
           hosts,
@@ -127,9 +149,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           onUpgrade: router.onUpgrade,
         });
         if (stored !== listening.port) store.settings.setMany({ [LAST_PORT_KEY]: listening.port });
+        await launcher.open();
         return listening;
       },
       async close() {
+        // The children first: quitting Latchkey stops what it started.
+        await launcher.close();
         await listening?.close();
         await livePools.close();
         store.close();

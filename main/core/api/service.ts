@@ -1,4 +1,5 @@
 import type { ApiMethod, ApiParsedInput, ApiResults, ConsoleCaller } from '../../common/api.js';
+import type { App, AppInput } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
@@ -33,8 +34,44 @@ import {
 import { probeAll } from './health.js';
 import { runtimeLicences } from './licences.js';
 
-/** Who calls the console API: the holder of a console link, or a signed-in Admin. */
-export type Caller = { kind: 'console-link' } | { kind: 'user'; user: User; session: SessionRow };
+/**
+ * Who calls the console API: the holder of a console link, or a signed-in Admin. The
+ * desktop window calls as the console link does, marked `via: 'desktop'`: only it (and
+ * the CLI and config file, which do not come through here) may define a command.
+ */
+export type Caller =
+  | { kind: 'console-link'; via?: 'desktop' }
+  | { kind: 'user'; user: User; session: SessionRow };
+
+/**
+ * Defining or changing the command an app runs is code execution: the HTTP console
+ * (a console link, a signed-in session, either of which may be stolen) may not.
+ */
+function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | undefined): void {
+  if (caller.kind === 'console-link' && caller.via === 'desktop') return;
+  if (input.run !== undefined || (existing?.run && input.upstream !== undefined)) {
+    throw new LatchkeyError(
+      'APP_RUN_FORBIDDEN',
+      'the command an app runs is defined only with the latchkey CLI, the config file or the desktop window',
+    );
+  }
+}
+
+/** An update from the HTTP console keeps the app's stored run definition as it is. */
+function keepRun(input: AppInput, existing: App | undefined): AppInput {
+  if (input.run !== undefined || !existing?.run) return input;
+  const { listen, cwd, command, idleStopMs, ...rest } = existing.run;
+  return {
+    ...input,
+    run: {
+      ...rest,
+      ...(listen ? { listen } : {}),
+      ...(cwd ? { cwd } : {}),
+      ...(command ? { command } : {}),
+      ...(idleStopMs ? { idleStopMs } : {}),
+    },
+  };
+}
 
 export interface ConsoleApiDeps {
   store: Store;
@@ -103,8 +140,19 @@ export function createConsoleApi({ store, port }: ConsoleApiDeps): Handlers {
     },
     'apps.list': () => store.apps.list().map((a) => ({ ...a, url: `http://${a.slug}.localhost:${port()}/` })),
     'apps.health': () => probeAll(store.apps.list()),
-    'apps.add': (input) => store.apps.add(input),
-    'apps.update': (input) => store.apps.update(input),
+    'apps.add': (input, caller) => {
+      assertMayDefineRun(caller, input, undefined);
+      const app = store.apps.add(input);
+      if (app.run) store.audit.record('app.run-defined', actorOf(caller), app.slug, { preset: app.run.preset });
+      return app;
+    },
+    'apps.update': (input, caller) => {
+      const existing = store.apps.list().find((a) => a.slug === input.slug);
+      assertMayDefineRun(caller, input, existing);
+      const app = store.apps.update(keepRun(input, existing));
+      if (input.run) store.audit.record('app.run-defined', actorOf(caller), app.slug, { preset: app.run?.preset });
+      return app;
+    },
     'apps.remove': ({ slug }) => {
       store.apps.remove(slug);
       return { removed: slug };

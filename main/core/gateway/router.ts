@@ -21,7 +21,9 @@ import { proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
-import { targetOf, type UpstreamPools } from './upstreams.js';
+import { targetOf, type UpstreamPools, type UpstreamTarget } from './upstreams.js';
+import type { Launcher } from '../launcher/launcher.js';
+import { launchedUpgradeTarget, launchedUpstream } from './launched.js';
 
 /** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
 export const COOKIE_PREFIX = 'latchkey_';
@@ -37,6 +39,10 @@ export interface RouterDeps extends AdmissionDeps {
   pools: UpstreamPools;
   maxBodyBytes: number;
   version: string;
+  /** Runs the apps that carry a run definition; undefined where nothing is run. */
+  launcher?: Launcher | undefined;
+  /** How long a request waits for an app that is starting. */
+  upstreamTimeoutMs?: number;
 }
 
 export function globalConfig(snapshot: Snapshot, version: string, signupEnabled: boolean): GlobalConfigResponse {
@@ -66,12 +72,12 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
 }
 
 /** The client's headers made fit to forward, then the gateway's own, identity last. */
-function upstreamHeaders(req: IncomingMessage, app: App, identityHeaders: string[]): string[] {
+function upstreamHeaders(req: IncomingMessage, app: App, upstream: UpstreamTarget, identityHeaders: string[]): string[] {
   const host = req.headers.host as string;
   const headers = forwardableHeaders(req.rawHeaders, COOKIE_PREFIX);
   headers.push(
     'host',
-    app.preserveHost ? host : targetOf(app).host,
+    app.preserveHost ? host : upstream.host,
     'x-forwarded-for',
     req.socket.remoteAddress ?? '',
     'x-forwarded-host',
@@ -176,15 +182,27 @@ export function createRouter(deps: RouterDeps) {
     const access = await decideAccess(req, app, forwarded.path, snapshot, deps.auth, ctx);
     if (access.kind === 'sign-in') return startHandoff(req, res, ctx);
     if (access.kind === 'refuse') return sendError(req, res, access.status, access.code, access.message, access.html);
+    const upstream = await upstreamOf(app, req, res);
+    if (!upstream) return;
     proxyHttp(req, res, {
       app,
       target: forwarded.path + forwarded.query,
-      upstream: targetOf(app),
-      headers: upstreamHeaders(req, app, access.identityHeaders),
+      upstream,
+      headers: upstreamHeaders(req, app, upstream, access.identityHeaders),
       pools: deps.pools,
       maxBodyBytes: deps.maxBodyBytes,
       cookiePrefix: COOKIE_PREFIX,
     });
+  }
+
+  /** An app's fixed upstream, or where the launcher runs it (starting it if need be). */
+  async function upstreamOf(app: App, req: IncomingMessage, res: ServerResponse) {
+    if (!app.run) return targetOf(app);
+    if (!deps.launcher) {
+      sendError(req, res, 503, 'APP_NOT_RUNNING', `${app.name} is run by Latchkey, and nothing runs it here`);
+      return undefined;
+    }
+    return launchedUpstream(req, res, app, deps.launcher, deps.upstreamTimeoutMs ?? 60_000);
   }
 
   /**
@@ -261,8 +279,14 @@ export function createRouter(deps: RouterDeps) {
     if (access.kind === 'refuse') {
       return refuse(access.status, REASONS[access.status] ?? 'Forbidden', access.code, access.message);
     }
-    const headers = upstreamHeaders(req, app, access.identityHeaders);
-    proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+    let upstream: UpstreamTarget | undefined = app.run ? undefined : targetOf(app);
+    if (app.run && deps.launcher) {
+      upstream = await launchedUpgradeTarget(socket, app, deps.launcher, deps.upstreamTimeoutMs ?? 60_000);
+      if (!upstream) return;
+    }
+    if (!upstream) return refuse(503, 'Service Unavailable', 'APP_NOT_RUNNING', `${app.name} is not running`);
+    const headers = upstreamHeaders(req, app, upstream, access.identityHeaders);
+    proxyWebSocket(socket, head, upstream, forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
   }
 
   return { onRequest, onUpgrade };

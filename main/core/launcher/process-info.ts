@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * What the OS says about a process (Linux: /proc). The start time is field 22 of
+ * /proc/<pid>/stat, in clock ticks since boot: with the pid it names one process for the
+ * machine's uptime, so a pid reused by another program is told apart.
+ */
+export interface ProcessStat {
+  pid: number;
+  /** The process group (field 5). */
+  pgrp: number;
+  /** Field 22: clock ticks after boot when it started. */
+  startTime: string;
+}
+
+export const canReadProcesses = process.platform === 'linux';
+
+export function readStat(pid: number): ProcessStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may itself hold spaces or ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); field N is fields[N - 3].
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return { pid, pgrp: Number(fields[2]), startTime: fields[19] ?? '' };
+}
+
+/** Every live process of a process group. */
+export function groupMembers(pgid: number): ProcessStat[] {
+  if (!canReadProcesses) return [];
+  const members: ProcessStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStat(Number(name));
+    if (stat?.pgrp === pgid) members.push(stat);
+  }
+  return members;
+}
+
+/** Signals a whole process group; false when it no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function groupAlive(pgid: number): boolean {
+  if (canReadProcesses) return groupMembers(pgid).length > 0;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
