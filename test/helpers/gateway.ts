@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import type { AppInput } from '../../main/common/apps.js';
 import type { Clock } from '../../main/core/clock.js';
-import { createCore, type Core } from '../../main/core/index.js';
+import { createCore, type Core, type CoreOptions } from '../../main/core/index.js';
 import { tempDataDir } from './data-dir.js';
 
 export interface TestGateway {
@@ -43,6 +43,8 @@ export interface StartOptions {
   httpControlPlane?: boolean;
   env?: NodeJS.ProcessEnv;
   configFile?: string;
+  /** The launcher's timings and the environment its children inherit. */
+  launcher?: CoreOptions['launcher'];
 }
 
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
@@ -53,6 +55,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     port: 0,
     configFile: options.configFile,
     clock: options.clock,
+    ...(options.launcher ? { launcher: options.launcher } : {}),
     ...(options.httpControlPlane === undefined ? {} : { httpControlPlane: options.httpControlPlane }),
   });
   for (const app of options.apps ?? []) core.store.apps.add(app);
