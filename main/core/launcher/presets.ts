@@ -63,6 +63,8 @@ function jupyter(run: RunDefinition, ctx: LaunchContext, listen: Listen): Omit<L
     allow_remote_access: true,
     local_hostnames: ['localhost', host],
     port_retries: 0,
+    // Jupyter refuses root unless told; Latchkey runs it as the user Latchkey runs as.
+    ...(process.getuid?.() === 0 ? { allow_root: true } : {}),
     base_url: '/',
     ...(listen.kind === 'socket'
       ? { sock: listen.path, sock_mode: '0600' }
