@@ -86,19 +86,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       );
     }
     const auth = createAuth(store);
-    const api = createConsoleApi({ store, port: () => listening?.port ?? 0 });
+    // The API and the live state's callback refer to it before it exists.
+    let launcher: Launcher | undefined;
+    const api = createConsoleApi({ store, port: () => listening?.port ?? 0, launcher: () => launcher });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
-    let launcher: Launcher;
     const state = new LiveState(store, (snapshot) => {
       // Apps Latchkey runs get a new address at each start: their pools come and go with it.
       const fixed = snapshot.appList.filter((a) => !a.run).map((a) => targetOf(a).origin);
-      livePools.retain(new Set([...fixed, ...launcher.liveOrigins()]));
+      livePools.retain(new Set([...fixed, ...(launcher?.liveOrigins() ?? [])]));
       auth.signer.reload();
     });
     const port = () => listening?.port ?? 0;
-    // eslint-disable-next-line prefer-const -- the live state's callback needs it first
-    launcher = new Launcher({
+    const runner = new Launcher({
       store,
       clock,
       log,
@@ -108,6 +108,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       publicUrl: (slug) => `http://${slug}.localhost:${port()}/`,
       jwksUrl: () => `http://latchkey.localhost:${port()}/.well-known/latchkey/jwks.json`,
     });
+    launcher = runner;
 
     const core: Core = {
       store,
@@ -115,7 +116,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       api,
       state,
       config,
-      launcher,
+      launcher: runner,
       async listen() {
         if (listening) throw new Error('already listening');
         const stored = store.settings.get(LAST_PORT_KEY);
@@ -135,7 +136,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           pools: livePools,
           maxBodyBytes: config.get('gateway.max-body-size'),
           version: VERSION,
-          launcher,
+          launcher: runner,
           upstreamTimeoutMs: config.get('gateway.upstream-timeout'),
         });
         listening = await listen({
@@ -149,12 +150,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           onUpgrade: router.onUpgrade,
         });
         if (stored !== listening.port) store.settings.setMany({ [LAST_PORT_KEY]: listening.port });
-        await launcher.open();
+        await runner.open();
         return listening;
       },
       async close() {
         // The children first: quitting Latchkey stops what it started.
-        await launcher.close();
+        await runner.close();
         await listening?.close();
         await livePools.close();
         store.close();

@@ -29,6 +29,8 @@ const app = {
   preserveHost: true,
   allowedOrigins: [],
   healthPath: null,
+  run: null,
+  runStatus: null,
   source: 'stored' as const,
 };
 const token = {

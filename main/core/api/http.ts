@@ -15,6 +15,7 @@ export const consoleCookieName = (port: number) => `latchkey_${port}_console`;
 const STATUS: Partial<Record<ErrorCode, number>> = {
   SESSION_REQUIRED: 401,
   FORBIDDEN: 403,
+  APP_RUN_FORBIDDEN: 403,
   APP_NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
   TOKEN_NOT_FOUND: 404,
@@ -25,6 +26,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   IDENTN_PINNED: 409,
   LAST_ADMIN: 409,
   ADMIN_PASSWORD_NOT_CHOSEN: 409,
+  APP_NOT_RUNNABLE: 409,
+  APP_START_FAILED: 503,
+  LAUNCHER_NOT_RUNNING: 503,
   UNSUPPORTED_MEDIA_TYPE: 415,
 };
 

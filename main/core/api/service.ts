@@ -1,4 +1,4 @@
-import type { ApiMethod, ApiParsedInput, ApiResults, ConsoleCaller } from '../../common/api.js';
+import type { ApiMethod, ApiParsedInput, ApiResults, ConsoleCaller, RunStatusDto } from '../../common/api.js';
 import type { App, AppInput } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
@@ -31,7 +31,11 @@ import {
   setRole,
   viewOf,
 } from '../users-service.js';
+import type { Launcher } from '../launcher/launcher.js';
+import { logFileOf, tailFile } from '../launcher/log-file.js';
 import { probeAll } from './health.js';
+
+const stoppedStatus = (): RunStatusDto => ({ state: 'stopped', reason: null, pid: null, retryAt: null, lastLines: [] });
 import { runtimeLicences } from './licences.js';
 
 /**
@@ -45,7 +49,9 @@ export type Caller =
 
 /**
  * Defining or changing the command an app runs is code execution: the HTTP console
- * (a console link, a signed-in session, either of which may be stolen) may not.
+ * (a console link, a signed-in session, either of which may be stolen) may not. Nor may
+ * it point an app at a Unix socket: a socket is reachable only by its owner, and one
+ * such as the Docker daemon's speaks HTTP and runs anything it is asked to.
  */
 function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | undefined): void {
   if (caller.kind === 'console-link' && caller.via === 'desktop') return;
@@ -53,6 +59,12 @@ function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | und
     throw new LatchkeyError(
       'APP_RUN_FORBIDDEN',
       'the command an app runs is defined only with the latchkey CLI, the config file or the desktop window',
+    );
+  }
+  if (input.upstream?.trim().toLowerCase().startsWith('unix:')) {
+    throw new LatchkeyError(
+      'APP_RUN_FORBIDDEN',
+      'a Unix-socket upstream is set only with the latchkey CLI, the config file or the desktop window',
     );
   }
 }
@@ -76,6 +88,8 @@ function keepRun(input: AppInput, existing: App | undefined): AppInput {
 export interface ConsoleApiDeps {
   store: Store;
   port(): number;
+  /** What runs the apps, where one does (the gateway's process). */
+  launcher?: () => Launcher | undefined;
 }
 
 export type ConsoleApi = Handlers;
@@ -105,7 +119,17 @@ function lifetime(text: string): number | null {
  * The console API (DESIGN: one service, two transports). Every method takes its parsed
  * input and the caller; transports check who may call, this checks what they may do.
  */
-export function createConsoleApi({ store, port }: ConsoleApiDeps): Handlers {
+export function createConsoleApi({ store, port, launcher }: ConsoleApiDeps): Handlers {
+  const running = () => {
+    const l = launcher?.();
+    if (!l) throw new LatchkeyError('LAUNCHER_NOT_RUNNING', 'nothing runs the apps in this process');
+    return l;
+  };
+  const act = async (slug: string, action: 'start' | 'stop' | 'restart', caller: Caller) => {
+    const kind = action === 'start' ? 'app.started' : action === 'stop' ? 'app.stopped' : 'app.restarted';
+    store.audit.record(kind, actorOf(caller), slug);
+    return running().act(slug, action);
+  };
   const licences = runtimeLicences();
   const viewing = (caller: Caller) => {
     const now = store.clock.now();
@@ -138,8 +162,21 @@ export function createConsoleApi({ store, port }: ConsoleApiDeps): Handlers {
       }
       return setIdentn(store, change, actorOf(caller));
     },
-    'apps.list': () => store.apps.list().map((a) => ({ ...a, url: `http://${a.slug}.localhost:${port()}/` })),
-    'apps.health': () => probeAll(store.apps.list()),
+    'apps.list': () =>
+      store.apps.list().map((a) => ({
+        ...a,
+        url: `http://${a.slug}.localhost:${port()}/`,
+        runStatus: a.run ? (launcher?.()?.status(a.slug) ?? stoppedStatus()) : null,
+      })),
+    'apps.health': () => probeAll(store.apps.list(), launcher?.()),
+    'apps.start': ({ slug }, caller) => act(slug, 'start', caller),
+    'apps.stop': ({ slug }, caller) => act(slug, 'stop', caller),
+    'apps.restart': ({ slug }, caller) => act(slug, 'restart', caller),
+    'apps.logs': ({ slug, lines }) => {
+      const app = store.apps.list().find((a) => a.slug === slug);
+      if (!app) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${slug}"`);
+      return { lines: tailFile(logFileOf(store.dataDir, slug), lines) };
+    },
     'apps.add': (input, caller) => {
       assertMayDefineRun(caller, input, undefined);
       const app = store.apps.add(input);

@@ -11,7 +11,7 @@ import { forgetChild, recordChild } from './child-records.js';
 import { stopGroup } from './group-stop.js';
 import { logFileOf, RotatingLog } from './log-file.js';
 import { launchSpec, listenKind, type LaunchContext, type Listen } from './presets.js';
-import { readStat, signalGroup } from './process-info.js';
+import { portHeldByGroup, readStat, signalGroup } from './process-info.js';
 import { isReady, pickPort } from './readiness.js';
 
 export interface RunStatus {
@@ -88,6 +88,8 @@ export class AppProcess {
   constructor(
     readonly app: App,
     private readonly deps: ProcessDeps,
+    /** The stop of the app's previous definition, which a start waits for. */
+    private previous: Promise<void> = Promise.resolve(),
   ) {
     this.backoff = new Backoff(deps.backoff);
     this.lastActive = deps.clock.now();
@@ -120,6 +122,8 @@ export class AppProcess {
     if (this.stopping) return this.stopping;
     const child = this.child;
     if (!child || child.pid === undefined) {
+      this.starting?.reject(new LatchkeyError('APP_NOT_RUNNING', `${this.app.name} was stopped while it started`));
+      this.starting = undefined;
       this.set({ state: 'stopped', reason, pid: null, retryAt: null, lastLines: [] });
       return;
     }
@@ -191,12 +195,19 @@ export class AppProcess {
     const dir = socketsDir(this.deps.dataDir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, `${this.app.slug}.sock`);
+    // sockaddr_un holds 108 bytes with its terminating NUL.
+    if (Buffer.byteLength(path) > 107) {
+      throw new LatchkeyError('APP_START_FAILED', `the socket path ${path} is too long for a Unix socket; use a shorter data directory`);
+    }
     rmSync(path, { force: true });
     return { kind: 'socket', path };
   }
 
   private async launch(w: Waiter): Promise<void> {
     this.set({ ...this.current, state: 'starting', pid: null, retryAt: null });
+    await this.previous;
+    this.previous = Promise.resolve();
+    if (this.starting !== w) return;
     this.output ??= new RotatingLog(logFileOf(this.deps.dataDir, this.app.slug), this.deps.logMaxBytes);
     let child: ChildProcess;
     try {
@@ -235,7 +246,7 @@ export class AppProcess {
       if (ended) return;
       ended = true;
       this.child = undefined;
-      forgetChild(this.deps.dataDir, this.app.slug);
+      if (child.pid !== undefined) forgetChild(this.deps.dataDir, this.app.slug, child.pid);
       done();
       this.onExit(how, w);
     };
@@ -258,6 +269,11 @@ export class AppProcess {
     while (this.child === child && this.starting === w) {
       if (this.listen && (await isReady(this.listen, probePath))) {
         if (this.child !== child || this.starting !== w) return;
+        if (this.listen.kind === 'port' && !portHeldByGroup(this.listen.port, child.pid as number)) {
+          this.output?.note(`port ${this.listen.port} was taken by another program; stopping it and trying another port`);
+          signalGroup(child.pid as number, 'SIGKILL');
+          return;
+        }
         this.readyAt = this.deps.clock.now();
         this.output?.note(`ready (pid ${child.pid})`);
         this.starting = undefined;

@@ -25,7 +25,14 @@ export function recordChild(dataDir: string, record: ChildRecord): void {
   writeOwnerOnlyFile(fileOf(dataDir, record.slug), JSON.stringify(record));
 }
 
-export function forgetChild(dataDir: string, slug: string): void {
+/** Forgets a child that ended, unless the record already names its successor. */
+export function forgetChild(dataDir: string, slug: string, pid: number): void {
+  try {
+    const record = JSON.parse(readFileSync(fileOf(dataDir, slug), 'utf8')) as ChildRecord;
+    if (record.pid !== pid) return;
+  } catch {
+    // unreadable: remove it
+  }
   rmSync(fileOf(dataDir, slug), { force: true });
 }
 

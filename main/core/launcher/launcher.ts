@@ -82,6 +82,11 @@ export class Launcher {
     return origins;
   }
 
+  /** Where a running app listens now. */
+  listening(slug: string): Listen | undefined {
+    return this.processes.get(slug)?.process.listening;
+  }
+
   lastLines(slug: string, n?: number): string[] {
     return this.processes.get(slug)?.process.lastLines(n) ?? [];
   }
@@ -159,7 +164,7 @@ export class Launcher {
   private processOf(app: App): AppProcess {
     const known = this.processes.get(app.slug);
     if (known && known.fingerprint === fingerprint(app)) return known.process;
-    if (known) this.retire(app.slug);
+    const previous = this.retire(app.slug);
     const process = new AppProcess(app, {
       dataDir: this.options.store.dataDir,
       clock: this.options.clock,
@@ -172,17 +177,17 @@ export class Launcher {
       publicUrl: this.options.publicUrl,
       jwksUrl: this.options.jwksUrl,
       onChange: (slug, status) => this.report(slug, status),
-    });
+    }, previous);
     this.processes.set(app.slug, { process, fingerprint: fingerprint(app) });
     return process;
   }
 
   /** An app removed or redefined: its old child stops. */
-  private retire(slug: string): void {
+  private retire(slug: string): Promise<void> {
     const known = this.processes.get(slug);
-    if (!known) return;
+    if (!known) return Promise.resolve();
     this.processes.delete(slug);
-    void known.process.stop().then(() => known.process.close());
+    return known.process.stop().then(() => known.process.close());
   }
 
   private report(slug: string, status: RunStatus): void {
@@ -200,7 +205,7 @@ export class Launcher {
       const apps = new Map(this.options.apps().map((a) => [a.slug, a]));
       for (const [slug, known] of this.processes) {
         const app = apps.get(slug);
-        if (!app?.run || fingerprint(app) !== known.fingerprint) this.retire(slug);
+        if (!app?.run || fingerprint(app) !== known.fingerprint) void this.retire(slug);
       }
       for (const { slug, requested } of this.runs.takeRequests()) {
         this.act(slug, requested).catch((error: unknown) =>

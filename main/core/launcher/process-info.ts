@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * What the OS says about a process (Linux: /proc). The start time is field 22 of
@@ -39,6 +39,54 @@ export function groupMembers(pgid: number): ProcessStat[] {
     if (stat?.pgrp === pgid) members.push(stat);
   }
   return members;
+}
+
+/** The inodes of the sockets listening on a loopback TCP port (/proc/net/tcp, tcp6). */
+function listeningInodes(port: number): Set<string> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT; state 0A is LISTEN; field 9 the inode.
+      if (f[3] === '0A' && f[1]?.endsWith(`:${hexPort}`) && f[9]) inodes.add(f[9]);
+    }
+  }
+  return inodes;
+}
+
+/**
+ * Whether the process listening on a loopback port is a member of a process group. A
+ * port Latchkey picks is free when picked, but any local program may bind it before the
+ * child does; then requests, with their identity, must not go there.
+ */
+export function portHeldByGroup(port: number, pgid: number): boolean {
+  if (!canReadProcesses) return true;
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return false;
+  for (const member of groupMembers(pgid)) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${member.pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${member.pid}/fd/${fd}`));
+        if (m && inodes.has(m[1] as string)) return true;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return false;
 }
 
 /** Signals a whole process group; false when it no longer exists. */

@@ -172,7 +172,7 @@ describe('who may define a command', () => {
     }
     gw.core.store.apps.add(toolApp('good'));
     // Changing another field keeps the command; changing the command, or swapping it for an upstream, is refused.
-    const kept = api['apps.update']({ slug: 'good', name: 'Good', allowRoles: [] } as never, { kind: 'console-link' });
+    const kept = await api['apps.update']({ slug: 'good', name: 'Good', allowRoles: [] } as never, { kind: 'console-link' });
     expect(kept.run?.command).toBe(process.execPath);
     let error: unknown;
     try {
@@ -182,7 +182,7 @@ describe('who may define a command', () => {
     }
     expect(isLatchkeyError(error, 'APP_RUN_FORBIDDEN')).toBe(true);
     // The desktop window may.
-    const added = api['apps.add']({ slug: 'desk', run: { command: process.execPath } } as never, {
+    const added = await api['apps.add']({ slug: 'desk', run: { command: process.execPath } } as never, {
       kind: 'console-link',
       via: 'desktop',
     });
