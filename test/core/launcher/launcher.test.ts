@@ -189,3 +189,63 @@ describe('who may define a command', () => {
     expect(added.run?.command).toBe(process.execPath);
   });
 });
+
+describe('ports and sockets', () => {
+  it('never sends requests to a program that took the picked port before the tool bound it', async () => {
+    // The "tool" lets another process group (a squatter) take its port, and binds nothing itself.
+    const script =
+      "const { spawn } = require('node:child_process');" +
+      "const s = spawn(process.execPath, ['-e', `require('node:http').createServer((q, r) => r.end('SQUATTED ANSWER')).listen(${process.env.PORT}, '127.0.0.1')`], { detached: true, stdio: 'ignore' });" +
+      "console.log('squatter ' + s.pid); setInterval(() => {}, 1000);";
+    gw = await startGateway({
+      apps: [toolApp('squat', { args: ['-e', script] })],
+      launcher: { ...FAST, backoff: { ...FAST.backoff, maxCrashes: 2 } },
+    });
+    const squatters: number[] = [];
+    try {
+      const res = await gw.request({ host: gw.host('squat'), headers: json });
+      expect(res.body).not.toBe('SQUATTED ANSWER');
+      expect(res.status).toBe(503);
+      expect(res.json<{ error: { code: string } }>().error.code).toBe('APP_START_FAILED');
+      await untilStatus(gw, 'squat', (s) => s.state === 'crashed');
+      const log = readFileSync(logFileOf(gw.dataDir, 'squat'), 'utf8');
+      squatters.push(...[...log.matchAll(/squatter (\d+)/g)].map((m) => Number(m[1])));
+      expect(log).toContain('was taken by another program');
+    } finally {
+      for (const pid of squatters) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('proxies HTTP and WebSockets to a fixed unix: upstream', async () => {
+    const { createServer } = await import('node:http');
+    const { WebSocketServer, WebSocket } = await import('ws');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const folder = mkdtempSync(join(tmpdir(), 'latchkey-sock-'));
+    const path = join(folder, 'up.sock');
+    const server = createServer((req, res) => res.end(`unix says ${req.headers.host}`));
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws) => ws.on('message', (m: Buffer) => ws.send(`echo ${m.toString()}`)));
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      gw = await startGateway({ apps: [{ slug: 'u', upstream: `unix:${path}` }] });
+      const res = await gw.request({ host: gw.host('u'), headers: json });
+      expect(res.status).toBe(200);
+      expect(res.body).toBe(`unix says ${gw.host('u')}`);
+      const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/`, { headers: { host: gw.host('u'), origin: gw.origin('u') } });
+      const reply = await new Promise<string>((resolve, reject) => {
+        ws.once('error', reject);
+        ws.once('open', () => ws.send('hi'));
+        ws.once('message', (m: Buffer) => resolve(m.toString()));
+      });
+      ws.close();
+      expect(reply).toBe('echo hi');
+      const health = await gw.core.api['apps.health']({}, { kind: 'console-link' });
+      expect(health.u).toBe('up');
+    } finally {
+      wss.close();
+      server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
