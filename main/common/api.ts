@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import {
-  appInputSchema,
-  ROLES,
-  SLUG_PATTERN,
-  USERNAME_PATTERN,
-  type App,
-  type Role,
-  type RunState,
-} from './apps.js';
+import { appInputSchema, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role, type RunState } from './apps.js';
 import type { IdentnState } from './identn.js';
 
 /**

@@ -82,9 +82,12 @@ export const runInputSchema = z
     cwd: z.string().min(1).optional(),
     env: z
       .record(
-        z.string().regex(ENV_NAME, 'must be an environment variable name').refine((k) => !/^LATCHKEY_/i.test(k), {
-          message: 'must not start with LATCHKEY_',
-        }),
+        z
+          .string()
+          .regex(ENV_NAME, 'must be an environment variable name')
+          .refine((k) => !/^LATCHKEY_/i.test(k), {
+            message: 'must not start with LATCHKEY_',
+          }),
         z.string().max(32_768),
       )
       .default({}),

@@ -1,12 +1,6 @@
 import type { z } from 'zod';
-import {
-  appInputSchema,
-  describeIssues,
-  runInputSchema,
-  type App,
-  type AppInput,
-  type RunDefinition,
-} from '../common/apps.js';
+import type { runInputSchema } from '../common/apps.js';
+import { appInputSchema, describeIssues, type App, type AppInput, type RunDefinition } from '../common/apps.js';
 import { LatchkeyError } from '../common/errors.js';
 import type { Config } from './config/config.js';
 import type { AppsRepo } from './db/apps-repo.js';

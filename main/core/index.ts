@@ -39,7 +39,9 @@ export interface CoreOptions {
    */
   httpControlPlane?: boolean;
   /** The launcher's timings, and the environment children inherit (default: this process's). */
-  launcher?: Partial<Pick<LauncherOptions, 'backoff' | 'graceMs' | 'startTimeoutMs' | 'logMaxBytes' | 'pollMs' | 'env'>>;
+  launcher?: Partial<
+    Pick<LauncherOptions, 'backoff' | 'graceMs' | 'startTimeoutMs' | 'logMaxBytes' | 'pollMs' | 'env'>
+  >;
 }
 
 export interface Core {
@@ -87,14 +89,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     }
     const auth = createAuth(store);
     // The API and the live state's callback refer to it before it exists.
-    let launcher: Launcher | undefined;
-    const api = createConsoleApi({ store, port: () => listening?.port ?? 0, launcher: () => launcher });
+    const made: { launcher?: Launcher } = {};
+    const api = createConsoleApi({ store, port: () => listening?.port ?? 0, launcher: () => made.launcher });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
     const state = new LiveState(store, (snapshot) => {
       // Apps Latchkey runs get a new address at each start: their pools come and go with it.
       const fixed = snapshot.appList.filter((a) => !a.run).map((a) => targetOf(a).origin);
-      livePools.retain(new Set([...fixed, ...(launcher?.liveOrigins() ?? [])]));
+      livePools.retain(new Set([...fixed, ...(made.launcher?.liveOrigins() ?? [])]));
       auth.signer.reload();
     });
     const port = () => listening?.port ?? 0;
@@ -108,7 +110,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       publicUrl: (slug) => `http://${slug}.localhost:${port()}/`,
       jwksUrl: () => `http://latchkey.localhost:${port()}/.well-known/latchkey/jwks.json`,
     });
-    launcher = runner;
+    made.launcher = runner;
 
     const core: Core = {
       store,

@@ -50,14 +50,22 @@ describe('latchkey app for apps Latchkey runs', () => {
     expect(stopped.status).toBe(503);
     expect(stopped.json<{ error: { code: string } }>().error.code).toBe('APP_NOT_RUNNING');
 
-    expect(runCli(['app', 'start', '--slug', 'm', '--data-dir', dir])).toMatchObject({ status: 0, stdout: 'm running\n' });
+    expect(runCli(['app', 'start', '--slug', 'm', '--data-dir', dir])).toMatchObject({
+      status: 0,
+      stdout: 'm running\n',
+    });
     const res = await sendRequest(server.port, { host: `m.localhost:${server.port}`, headers: json });
     expect(res.status).toBe(200);
     const pid = Number(/hello from tool (\d+)/.exec(res.body)?.[1]);
     expect(runCli(['app', 'list', '--data-dir', dir]).stdout).toMatch(/^m\s+runs \S+node\s+generic\s+running$/m);
-    expect(runCli(['app', 'logs', '--slug', 'm', '--lines', '20', '--data-dir', dir]).stdout).toContain(`tool ${pid} starting`);
+    expect(runCli(['app', 'logs', '--slug', 'm', '--lines', '20', '--data-dir', dir]).stdout).toContain(
+      `tool ${pid} starting`,
+    );
 
-    expect(runCli(['app', 'stop', '--slug', 'm', '--data-dir', dir])).toMatchObject({ status: 0, stdout: 'm stopped\n' });
+    expect(runCli(['app', 'stop', '--slug', 'm', '--data-dir', dir])).toMatchObject({
+      status: 0,
+      stdout: 'm stopped\n',
+    });
     expect(await untilGone(pid)).toBe(true);
     const audit = runCli(['audit', '--data-dir', dir]).stdout;
     expect(audit).toContain('app.started');
@@ -67,7 +75,18 @@ describe('latchkey app for apps Latchkey runs', () => {
 
   it('refuses --run together with --upstream, and an unknown start policy, in one line', () => {
     const dir = dataDir();
-    const both = runCli(['app', 'add', '--slug', 'x', '--run', 'true', '--upstream', 'http://127.0.0.1:1', '--data-dir', dir]);
+    const both = runCli([
+      'app',
+      'add',
+      '--slug',
+      'x',
+      '--run',
+      'true',
+      '--upstream',
+      'http://127.0.0.1:1',
+      '--data-dir',
+      dir,
+    ]);
     expect(both).toMatchObject({ status: 2, stderr: 'latchkey: --upstream does not go with --run or --preset\n' });
     const policy = runCli(['app', 'add', '--slug', 'x', '--run', 'true', '--start', 'sometimes', '--data-dir', dir]);
     expect(policy.status).toBe(2);
@@ -90,14 +109,26 @@ describe.skipIf(!canReadProcesses)('after kill -9 of latchkey serve', () => {
     const before = records(dir);
     expect(before.map((r) => r.slug).sort()).toEqual(['one', 'two']);
     first.child.kill('SIGKILL');
-    await new Promise((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve(null) : first.child.once('exit', resolve)));
+    await new Promise((resolve) =>
+      first.child.exitCode !== null || first.child.signalCode !== null
+        ? resolve(null)
+        : first.child.once('exit', resolve),
+    );
     for (const r of before) expect(alive(r.pid)).toBe(true);
 
     // An unrelated process whose pid a stale record names, with another start time.
-    const unrelated: ChildProcess = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    const unrelated: ChildProcess = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      detached: true,
+      stdio: 'ignore',
+    });
     cleanups.push(() => unrelated.kill('SIGKILL'));
     const upid = unrelated.pid as number;
-    recordChild(dir, { slug: 'stale', pid: upid, startTime: String(Number(readStat(upid)?.startTime) + 7), command: 'x' });
+    recordChild(dir, {
+      slug: 'stale',
+      pid: upid,
+      startTime: String(Number(readStat(upid)?.startTime) + 7),
+      command: 'x',
+    });
 
     const second = await serve(dir);
     for (const r of before) expect(await untilGone(r.pid)).toBe(true);

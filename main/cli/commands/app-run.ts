@@ -13,7 +13,8 @@ const POLL_MS = 200;
 function runApp(store: Store, slug: string) {
   const app = store.apps.list().find((a) => a.slug === slug);
   if (!app) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${slug}"`);
-  if (!app.run) throw new LatchkeyError('APP_NOT_RUNNABLE', `${slug} is not run by Latchkey (it has no run definition)`);
+  if (!app.run)
+    throw new LatchkeyError('APP_NOT_RUNNABLE', `${slug} is not run by Latchkey (it has no run definition)`);
   return app;
 }
 
@@ -35,7 +36,11 @@ async function request(o: CommonOptions & { slug: string }, action: RunRequest):
     const runs = new AppRunsRepo(store.db, store.clock);
     const asked = store.clock.now();
     runs.request(app.slug, action);
-    store.audit.record(action === 'start' ? 'app.started' : action === 'stop' ? 'app.stopped' : 'app.restarted', 'cli', app.slug);
+    store.audit.record(
+      action === 'start' ? 'app.started' : action === 'stop' ? 'app.stopped' : 'app.restarted',
+      'cli',
+      app.slug,
+    );
     const want = action === 'stop' ? 'stopped' : 'running';
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
@@ -43,10 +48,14 @@ async function request(o: CommonOptions & { slug: string }, action: RunRequest):
       if (row && row.requested === null && row.updatedAt >= asked) {
         if (row.state === want) return print(`${app.slug} ${want}`);
         if (row.state === 'crashed' || row.state === 'backoff') {
-          throw new LatchkeyError('APP_START_FAILED', `${app.slug} ${row.state}: ${row.reason ?? 'see latchkey app logs'}`);
+          throw new LatchkeyError(
+            'APP_START_FAILED',
+            `${app.slug} ${row.state}: ${row.reason ?? 'see latchkey app logs'}`,
+          );
         }
       }
-      if (Date.now() > deadline) throw new LatchkeyError('APP_STARTING', `${app.slug} is not ${want} yet; see latchkey app list`);
+      if (Date.now() > deadline)
+        throw new LatchkeyError('APP_STARTING', `${app.slug} is not ${want} yet; see latchkey app list`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   });
@@ -99,7 +108,8 @@ export function registerAppRun(app: Command): void {
     .option('--follow', 'keep printing what it writes')
     .action(async (o: CommonOptions & { slug: string; lines: string; follow?: boolean }) => {
       const lines = Number(o.lines);
-      if (!Number.isInteger(lines) || lines < 0) throw new LatchkeyError('BAD_ARGUMENT', `--lines takes a number, not "${o.lines}"`);
+      if (!Number.isInteger(lines) || lines < 0)
+        throw new LatchkeyError('BAD_ARGUMENT', `--lines takes a number, not "${o.lines}"`);
       await withStore(o, (store) => runApp(store, o.slug));
       const file = logFileOf(dataDirOf(o), o.slug);
       for (const line of tailFile(file, lines)) print(line);

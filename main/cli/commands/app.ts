@@ -12,11 +12,14 @@ import { registerAppRun } from './app-run.js';
 /** The run definition from `--run`/`--preset` and their companions, or undefined. */
 function runInput(o: AddOptions): RunInput | undefined {
   if (o.run === undefined && o.preset === undefined) {
-    if (o.cwd || o.env || o.idleStop) throw new LatchkeyError('BAD_ARGUMENT', '--cwd, --env and --idle-stop go with --run or --preset');
-    if (o.upstream === undefined) throw new LatchkeyError('BAD_ARGUMENT', 'give --upstream URL, --run CMD or --preset NAME');
+    if (o.cwd || o.env || o.idleStop)
+      throw new LatchkeyError('BAD_ARGUMENT', '--cwd, --env and --idle-stop go with --run or --preset');
+    if (o.upstream === undefined)
+      throw new LatchkeyError('BAD_ARGUMENT', 'give --upstream URL, --run CMD or --preset NAME');
     return undefined;
   }
-  if (o.upstream !== undefined) throw new LatchkeyError('BAD_ARGUMENT', '--upstream does not go with --run or --preset');
+  if (o.upstream !== undefined)
+    throw new LatchkeyError('BAD_ARGUMENT', '--upstream does not go with --run or --preset');
   if (!(START_POLICIES as readonly string[]).includes(o.start ?? '')) {
     throw new LatchkeyError('BAD_ARGUMENT', `--start takes on-demand, auto or manual, not "${o.start}"`);
   }
@@ -121,7 +124,9 @@ export function registerApp(program: Command): void {
         for (const a of apps) {
           const where = a.run ? `runs ${a.run.preset === 'command' ? a.run.command : a.run.preset}` : a.upstream;
           const state = a.run ? `  ${runs.get(a.slug)?.state ?? 'stopped'}` : '';
-          print(`${a.slug.padEnd(width)}  ${where}  ${a.headers}${state}${a.source === 'file' ? '  (config file)' : ''}`);
+          print(
+            `${a.slug.padEnd(width)}  ${where}  ${a.headers}${state}${a.source === 'file' ? '  (config file)' : ''}`,
+          );
         }
       });
     });

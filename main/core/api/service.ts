@@ -43,9 +43,7 @@ import { runtimeLicences } from './licences.js';
  * desktop window calls as the console link does, marked `via: 'desktop'`: only it (and
  * the CLI and config file, which do not come through here) may define a command.
  */
-export type Caller =
-  | { kind: 'console-link'; via?: 'desktop' }
-  | { kind: 'user'; user: User; session: SessionRow };
+export type Caller = { kind: 'console-link'; via?: 'desktop' } | { kind: 'user'; user: User; session: SessionRow };
 
 /**
  * Defining or changing the command an app runs is code execution: the HTTP console

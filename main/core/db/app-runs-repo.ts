@@ -61,7 +61,15 @@ export class AppRunsRepo {
   find(slug: string): (AppRunRow & { requested: RunRequest | null }) | undefined {
     const r = this.selectOne.get(slug);
     if (!r) return undefined;
-    return { slug, state: r.state, reason: r.reason, pid: r.pid, retryAt: r.retry_at, updatedAt: r.updated_at, requested: r.requested };
+    return {
+      slug,
+      state: r.state,
+      reason: r.reason,
+      pid: r.pid,
+      retryAt: r.retry_at,
+      updatedAt: r.updated_at,
+      requested: r.requested,
+    };
   }
 
   list(): AppRunRow[] {
@@ -75,7 +83,10 @@ export class AppRunsRepo {
     }));
   }
 
-  report(slug: string, s: { state: RunState; reason: string | null; pid: number | null; retryAt: number | null }): void {
+  report(
+    slug: string,
+    s: { state: RunState; reason: string | null; pid: number | null; retryAt: number | null },
+  ): void {
     this.upsertState.run({ slug, ...s, at: this.clock.now() });
   }
 

@@ -72,7 +72,12 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
 }
 
 /** The client's headers made fit to forward, then the gateway's own, identity last. */
-function upstreamHeaders(req: IncomingMessage, app: App, upstream: UpstreamTarget, identityHeaders: string[]): string[] {
+function upstreamHeaders(
+  req: IncomingMessage,
+  app: App,
+  upstream: UpstreamTarget,
+  identityHeaders: string[],
+): string[] {
   const host = req.headers.host as string;
   const headers = forwardableHeaders(req.rawHeaders, COOKIE_PREFIX);
   headers.push(

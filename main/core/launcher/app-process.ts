@@ -197,7 +197,10 @@ export class AppProcess {
     const path = join(dir, `${this.app.slug}.sock`);
     // sockaddr_un holds 108 bytes with its terminating NUL.
     if (Buffer.byteLength(path) > 107) {
-      throw new LatchkeyError('APP_START_FAILED', `the socket path ${path} is too long for a Unix socket; use a shorter data directory`);
+      throw new LatchkeyError(
+        'APP_START_FAILED',
+        `the socket path ${path} is too long for a Unix socket; use a shorter data directory`,
+      );
     }
     rmSync(path, { force: true });
     return { kind: 'socket', path };
@@ -270,7 +273,9 @@ export class AppProcess {
       if (this.listen && (await isReady(this.listen, probePath))) {
         if (this.child !== child || this.starting !== w) return;
         if (this.listen.kind === 'port' && !portHeldByGroup(this.listen.port, child.pid as number)) {
-          this.output?.note(`port ${this.listen.port} was taken by another program; stopping it and trying another port`);
+          this.output?.note(
+            `port ${this.listen.port} was taken by another program; stopping it and trying another port`,
+          );
           signalGroup(child.pid as number, 'SIGKILL');
           return;
         }

@@ -33,7 +33,12 @@ export interface LauncherOptions {
 export type Admission =
   | { kind: 'ready'; listen: Listen; release(): void }
   | { kind: 'starting'; status: RunStatus }
-  | { kind: 'unavailable'; code: 'APP_STARTING' | 'APP_NOT_RUNNING' | 'APP_START_FAILED'; message: string; status: RunStatus };
+  | {
+      kind: 'unavailable';
+      code: 'APP_STARTING' | 'APP_NOT_RUNNING' | 'APP_START_FAILED';
+      message: string;
+      status: RunStatus;
+    };
 
 const fingerprint = (app: App) => JSON.stringify([app.run, app.healthPath, app.name]);
 
@@ -58,11 +63,15 @@ export class Launcher {
     await reapOrphans(store.dataDir, log, this.graceMs);
     markGateway(store.dataDir);
     for (const row of this.runs.list()) {
-      if (row.state !== 'stopped') this.runs.report(row.slug, { state: 'stopped', reason: null, pid: null, retryAt: null });
+      if (row.state !== 'stopped')
+        this.runs.report(row.slug, { state: 'stopped', reason: null, pid: null, retryAt: null });
     }
     this.tick();
     for (const app of this.options.apps()) {
-      if (app.run?.start === 'auto') void this.processOf(app).start().catch(() => undefined);
+      if (app.run?.start === 'auto')
+        void this.processOf(app)
+          .start()
+          .catch(() => undefined);
     }
     this.timer = setInterval(() => this.tick(), this.options.pollMs ?? 250);
     this.timer.unref();
@@ -127,7 +136,12 @@ export class Launcher {
       if (outcome === 'ready' && proc.listening) {
         return { kind: 'ready', listen: proc.listening, release: proc.hold() };
       }
-      return { kind: 'unavailable', code: 'APP_STARTING', message: `${app.name} is still starting`, status: proc.status };
+      return {
+        kind: 'unavailable',
+        code: 'APP_STARTING',
+        message: `${app.name} is still starting`,
+        status: proc.status,
+      };
     } catch (error) {
       return { kind: 'unavailable', code: 'APP_START_FAILED', message: (error as Error).message, status: proc.status };
     } finally {
@@ -139,7 +153,8 @@ export class Launcher {
   async act(slug: string, action: RunRequest): Promise<RunStatus> {
     const app = this.options.apps().find((a) => a.slug === slug);
     if (!app) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${slug}"`);
-    if (!app.run) throw new LatchkeyError('APP_NOT_RUNNABLE', `${app.name} is not run by Latchkey (it has no run definition)`);
+    if (!app.run)
+      throw new LatchkeyError('APP_NOT_RUNNABLE', `${app.name} is not run by Latchkey (it has no run definition)`);
     const proc = this.processOf(app);
     if (action === 'stop') await proc.stop();
     else if (action === 'restart') await proc.restart();
@@ -165,19 +180,23 @@ export class Launcher {
     const known = this.processes.get(app.slug);
     if (known && known.fingerprint === fingerprint(app)) return known.process;
     const previous = this.retire(app.slug);
-    const process = new AppProcess(app, {
-      dataDir: this.options.store.dataDir,
-      clock: this.options.clock,
-      log: this.options.log,
-      env: this.options.env,
-      backoff: { ...DEFAULT_BACKOFF, ...this.options.backoff },
-      graceMs: this.graceMs,
-      startTimeoutMs: this.options.startTimeoutMs ?? 60_000,
-      logMaxBytes: this.options.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
-      publicUrl: this.options.publicUrl,
-      jwksUrl: this.options.jwksUrl,
-      onChange: (slug, status) => this.report(slug, status),
-    }, previous);
+    const process = new AppProcess(
+      app,
+      {
+        dataDir: this.options.store.dataDir,
+        clock: this.options.clock,
+        log: this.options.log,
+        env: this.options.env,
+        backoff: { ...DEFAULT_BACKOFF, ...this.options.backoff },
+        graceMs: this.graceMs,
+        startTimeoutMs: this.options.startTimeoutMs ?? 60_000,
+        logMaxBytes: this.options.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES,
+        publicUrl: this.options.publicUrl,
+        jwksUrl: this.options.jwksUrl,
+        onChange: (slug, status) => this.report(slug, status),
+      },
+      previous,
+    );
     this.processes.set(app.slug, { process, fingerprint: fingerprint(app) });
     return process;
   }

@@ -66,14 +66,17 @@ function jupyter(run: RunDefinition, ctx: LaunchContext, listen: Listen): Omit<L
     // Jupyter refuses root unless told; Latchkey runs it as the user Latchkey runs as.
     ...(process.getuid?.() === 0 ? { allow_root: true } : {}),
     base_url: '/',
-    ...(listen.kind === 'socket'
-      ? { sock: listen.path, sock_mode: '0600' }
-      : { ip: '127.0.0.1', port: listen.port }),
+    ...(listen.kind === 'socket' ? { sock: listen.path, sock_mode: '0600' } : { ip: '127.0.0.1', port: listen.port }),
   };
   const config = join(dir, 'jupyter_notebook_config.json');
   writeFileSync(config, JSON.stringify({ NotebookApp: common, ServerApp: common }, null, 2), { mode: 0o600 });
   return {
-    command: findExecutable(run.command ?? 'jupyter-notebook', ctx.env.PATH, ctx.env.HOME ?? '/', 'install jupyter-notebook'),
+    command: findExecutable(
+      run.command ?? 'jupyter-notebook',
+      ctx.env.PATH,
+      ctx.env.HOME ?? '/',
+      'install jupyter-notebook',
+    ),
     args: [`--config=${config}`, ...run.args.map((a) => fill(a, listen))],
     probePath: '/api',
   };
@@ -135,7 +138,12 @@ function grafana(run: RunDefinition, ctx: LaunchContext, listen: Listen): Omit<L
 }
 
 /** Everything a start needs: the program, its arguments and extra environment. */
-export function launchSpec(run: RunDefinition, ctx: LaunchContext, listen: Listen, healthPath: string | null): LaunchSpec {
+export function launchSpec(
+  run: RunDefinition,
+  ctx: LaunchContext,
+  listen: Listen,
+  healthPath: string | null,
+): LaunchSpec {
   const cwd = run.cwd ?? ctx.env.HOME ?? ctx.dataDir;
   let base: Omit<LaunchSpec, 'cwd' | 'env'>;
   let presetEnv: Record<string, string> = {};

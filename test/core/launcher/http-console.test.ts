@@ -34,7 +34,10 @@ describe('the HTTP console and apps Latchkey runs', () => {
   it('a stolen console session cannot define or change a command (code execution)', async () => {
     gw = await startGateway({ apps: [toolApp('tool')], launcher: FAST });
     const cookie = await openConsole(gw);
-    const add = await call(gw, 'POST', '/api/v1/apps', cookie, { slug: 'evil', run: { command: '/bin/sh', args: ['-c', 'id'] } });
+    const add = await call(gw, 'POST', '/api/v1/apps', cookie, {
+      slug: 'evil',
+      run: { command: '/bin/sh', args: ['-c', 'id'] },
+    });
     expect(add.status).toBe(403);
     expect(add.json<{ error: { code: string } }>().error.code).toBe('APP_RUN_FORBIDDEN');
     const change = await call(gw, 'POST', '/api/v1/apps/update', cookie, {
@@ -43,7 +46,10 @@ describe('the HTTP console and apps Latchkey runs', () => {
     });
     expect(change.status).toBe(403);
     // Nor by turning a run app into a fixed one and back, nor by a preset with its own command.
-    const preset = await call(gw, 'POST', '/api/v1/apps', cookie, { slug: 'evil2', run: { preset: 'jupyter', command: '/bin/sh' } });
+    const preset = await call(gw, 'POST', '/api/v1/apps', cookie, {
+      slug: 'evil2',
+      run: { preset: 'jupyter', command: '/bin/sh' },
+    });
     expect(preset.status).toBe(403);
     const stored = gw.core.store.apps.list().find((a) => a.slug === 'tool');
     expect(stored?.run?.args).toEqual([TOOL]);

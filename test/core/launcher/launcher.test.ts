@@ -13,7 +13,12 @@ afterEach(async () => {
 });
 
 const json = { accept: 'application/json' };
-const navigate = { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'none', 'sec-fetch-dest': 'document' };
+const navigate = {
+  accept: 'text/html',
+  'sec-fetch-mode': 'navigate',
+  'sec-fetch-site': 'none',
+  'sec-fetch-dest': 'document',
+};
 
 describe('the launcher runs apps', () => {
   it('starts an on-demand app on its first request and proxies to it', async () => {
@@ -96,7 +101,13 @@ describe('the launcher runs apps', () => {
       apps: [toolApp('envy', { env: { EXTRA: 'yes' } })],
       launcher: {
         ...FAST,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, FOO: 'bar', LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 's3cret', latchkey_lower: 'x' },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          FOO: 'bar',
+          LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 's3cret',
+          latchkey_lower: 'x',
+        },
       },
     });
     const res = await gw.request({ host: gw.host('envy'), path: '/env', headers: json });
@@ -172,11 +183,15 @@ describe('who may define a command', () => {
     }
     gw.core.store.apps.add(toolApp('good'));
     // Changing another field keeps the command; changing the command, or swapping it for an upstream, is refused.
-    const kept = await api['apps.update']({ slug: 'good', name: 'Good', allowRoles: [] } as never, { kind: 'console-link' });
+    const kept = await api['apps.update']({ slug: 'good', name: 'Good', allowRoles: [] } as never, {
+      kind: 'console-link',
+    });
     expect(kept.run?.command).toBe(process.execPath);
     let error: unknown;
     try {
-      api['apps.update']({ slug: 'good', run: { command: '/bin/sh', args: ['-c', 'id'] } } as never, { kind: 'console-link' });
+      api['apps.update']({ slug: 'good', run: { command: '/bin/sh', args: ['-c', 'id'] } } as never, {
+        kind: 'console-link',
+      });
     } catch (e) {
       error = e;
     }
@@ -232,7 +247,9 @@ describe('ports and sockets', () => {
       const res = await gw.request({ host: gw.host('u'), headers: json });
       expect(res.status).toBe(200);
       expect(res.body).toBe(`unix says ${gw.host('u')}`);
-      const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/`, { headers: { host: gw.host('u'), origin: gw.origin('u') } });
+      const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/`, {
+        headers: { host: gw.host('u'), origin: gw.origin('u') },
+      });
       const reply = await new Promise<string>((resolve, reject) => {
         ws.once('error', reject);
         ws.once('open', () => ws.send('hi'));
@@ -245,6 +262,28 @@ describe('ports and sockets', () => {
     } finally {
       wss.close();
       server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the config file', () => {
+  it('defines apps Latchkey runs with run:, which the CLI cannot change', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const folder = mkdtempSync(join(tmpdir(), 'latchkey-config-'));
+    const file = join(folder, 'config.yaml');
+    writeFileSync(
+      file,
+      `apps:\n  - slug: filed\n    run:\n      command: ${JSON.stringify(process.execPath)}\n      args: [${JSON.stringify(TOOL)}]\n      start: auto\n`,
+    );
+    try {
+      gw = await startGateway({ configFile: file, launcher: FAST });
+      await untilStatus(gw, 'filed', (s) => s.state === 'running');
+      const res = await gw.request({ host: gw.host('filed'), headers: json });
+      expect(res.status).toBe(200);
+      expect(() => gw?.core.store.apps.update({ slug: 'filed', run: { command: '/bin/sh' } })).toThrow(/config file/);
+    } finally {
       rmSync(folder, { recursive: true, force: true });
     }
   });

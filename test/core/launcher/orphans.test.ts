@@ -52,7 +52,9 @@ describe.skipIf(!canReadProcesses)('orphans of a killed Latchkey', () => {
     started.push(leader);
     const leaderPid = leader.pid as number;
     const startTime = readStat(leaderPid)?.startTime as string;
-    const survivor = await new Promise<number>((resolve) => leader.stdout?.once('data', (c: Buffer) => resolve(Number(String(c).trim()))));
+    const survivor = await new Promise<number>((resolve) =>
+      leader.stdout?.once('data', (c: Buffer) => resolve(Number(String(c).trim()))),
+    );
     await new Promise((resolve) => leader.once('exit', resolve));
     expect(alive(survivor)).toBe(true);
     recordChild(data.dir, { slug: 'forky', pid: leaderPid, startTime, command: 'node' });

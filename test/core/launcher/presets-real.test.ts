@@ -108,7 +108,14 @@ describe.skipIf(!installed('jupyter-notebook'))('the jupyter preset with the rea
       ws.once('open', () => {
         ws.send(
           JSON.stringify({
-            header: { msg_id: 'm1', username: 't', session: 's1', msg_type: 'execute_request', version: '5.3', date: '' },
+            header: {
+              msg_id: 'm1',
+              username: 't',
+              session: 's1',
+              msg_type: 'execute_request',
+              version: '5.3',
+              date: '',
+            },
             parent_header: {},
             metadata: {},
             content: { code: '1+1', silent: false, store_history: false, user_expressions: {}, allow_stdin: false },

@@ -63,7 +63,14 @@ describe('a command line', () => {
       '--bind',
       '127.0.0.1',
     ]);
-    expect(splitCommandLine(`sh -c 'echo "$HOME" | cat' "a b" c\\ d ''`)).toEqual(['sh', '-c', 'echo "$HOME" | cat', 'a b', 'c d', '']);
+    expect(splitCommandLine(`sh -c 'echo "$HOME" | cat' "a b" c\\ d ''`)).toEqual([
+      'sh',
+      '-c',
+      'echo "$HOME" | cat',
+      'a b',
+      'c d',
+      '',
+    ]);
     expect(() => splitCommandLine(`echo 'open`)).toThrow(/unclosed/);
     expect(() => splitCommandLine('   ')).toThrow(/needs a command/);
   });
@@ -98,7 +105,12 @@ describe('the child environment', () => {
 describe('presets', () => {
   it('jupyter: no token or password, the slug host, a 0600 socket, no port retries — in a config file, not argv', () => {
     const data = dir();
-    const spec = launchSpec(run({ preset: 'jupyter', command: process.execPath }), context(data), { kind: 'socket', path: '/s/x.sock' }, null);
+    const spec = launchSpec(
+      run({ preset: 'jupyter', command: process.execPath }),
+      context(data),
+      { kind: 'socket', path: '/s/x.sock' },
+      null,
+    );
     expect(spec.args).toEqual([`--config=${join(data, 'launcher', 'jupyter', 'x', 'jupyter_notebook_config.json')}`]);
     const config = JSON.parse(readFileSync(spec.args[0]?.slice('--config='.length) as string, 'utf8'));
     expect(config.NotebookApp).toMatchObject({
@@ -118,7 +130,12 @@ describe('presets', () => {
 
   it('prometheus: loopback TCP, the slug URL, its data in the data directory, ready at /-/ready', () => {
     const data = dir();
-    const spec = launchSpec(run({ preset: 'prometheus', command: process.execPath }), context(data), { kind: 'port', port: 9999 }, null);
+    const spec = launchSpec(
+      run({ preset: 'prometheus', command: process.execPath }),
+      context(data),
+      { kind: 'port', port: 9999 },
+      null,
+    );
     expect(spec.args).toEqual(
       expect.arrayContaining([
         '--web.listen-address=127.0.0.1:9999',
@@ -132,7 +149,12 @@ describe('presets', () => {
 
   it('grafana: auth proxy on X-WEBAUTH-USER with sign-up, root_url the slug address, all in GF_* variables', () => {
     const data = dir();
-    const spec = launchSpec(run({ preset: 'grafana', command: process.execPath }), context(data), { kind: 'port', port: 3333 }, null);
+    const spec = launchSpec(
+      run({ preset: 'grafana', command: process.execPath }),
+      context(data),
+      { kind: 'port', port: 3333 },
+      null,
+    );
     expect(spec.args).toEqual(['server']);
     expect(spec.env).toMatchObject({
       GF_SERVER_HTTP_ADDR: '127.0.0.1',
@@ -146,9 +168,9 @@ describe('presets', () => {
   });
 
   it('says clearly when the tool of a preset is not installed', () => {
-    expect(() => launchSpec(run({ preset: 'grafana' }), context(dir(), '/nonexistent'), { kind: 'port', port: 1 }, null)).toThrow(
-      'grafana is not installed: no executable grafana on PATH (install grafana)',
-    );
+    expect(() =>
+      launchSpec(run({ preset: 'grafana' }), context(dir(), '/nonexistent'), { kind: 'port', port: 1 }, null),
+    ).toThrow('grafana is not installed: no executable grafana on PATH (install grafana)');
   });
 
   it('command: fills {port} and {socket}, and probes the health path when there is one', () => {
