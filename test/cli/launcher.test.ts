@@ -6,7 +6,7 @@ import { recordChild, type ChildRecord } from '../../main/core/launcher/child-re
 import { canReadProcesses, readStat } from '../../main/core/launcher/process-info.js';
 import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { tempDataDir } from '../helpers/data-dir.js';
-import { sendRequest } from '../helpers/gateway.js';
+import { sendRequest, startGateway } from '../helpers/gateway.js';
 import { alive, TOOL, untilGone } from '../core/launcher/support.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -141,5 +141,25 @@ describe.skipIf(!canReadProcesses)('after kill -9 of latchkey serve', () => {
     const after = records(dir);
     expect(after.map((r) => r.slug).sort()).toEqual(['one', 'two']);
     expect(after.some((r) => before.some((b) => b.pid === r.pid))).toBe(false);
+  });
+});
+
+describe('one data directory, two gateways', () => {
+  it('a second gateway (serve besides the desktop app) neither reaps nor doubles the tools the first one runs', async () => {
+    const gw = await startGateway({ apps: [{ slug: 'solo', run: { command: process.execPath, args: [TOOL] } }] });
+    cleanups.push(() => gw.close());
+    const res = await gw.request({ host: gw.host('solo'), headers: json });
+    expect(res.status).toBe(200);
+    const pid = gw.core.launcher.status('solo')?.pid as number;
+    const second = await serve(gw.dataDir);
+    expect(alive(pid)).toBe(true);
+    const other = await sendRequest(second.port, { host: `solo.localhost:${second.port}`, headers: json });
+    expect(other.status).toBe(503);
+    expect(other.json<{ error: { message: string } }>().error.message).toContain(
+      `another Latchkey (pid ${process.pid})`,
+    );
+    await second.stop();
+    expect(alive(pid)).toBe(true);
+    expect((await gw.request({ host: gw.host('solo'), headers: json })).body).toBe(res.body);
   });
 });

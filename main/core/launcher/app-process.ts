@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { Backoff, type BackoffPolicy } from './backoff.js';
 import { childEnvironment } from './child-env.js';
 import { forgetChild, recordChild } from './child-records.js';
+import { self } from './gateway-marker.js';
 import { stopGroup } from './group-stop.js';
 import { logFileOf, RotatingLog } from './log-file.js';
 import { launchSpec, listenKind, type LaunchContext, type Listen } from './presets.js';
@@ -262,6 +263,7 @@ export class AppProcess {
       pid,
       startTime: readStat(pid)?.startTime ?? '',
       command: child.spawnfile,
+      owner: self(),
     });
     this.set({ ...this.current, pid });
     void this.awaitReady(child, w, probePath);

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeOwnerOnlyFile } from '../data-dir.js';
 import type { Logger } from '../log.js';
+import { isLive } from './gateway-marker.js';
 import { stopGroup } from './group-stop.js';
 import { canReadProcesses, groupMembers, readStat } from './process-info.js';
 
@@ -12,6 +13,8 @@ export interface ChildRecord {
   /** /proc/<pid>/stat field 22 when it was started; '' where the OS does not tell. */
   startTime: string;
   command: string;
+  /** The Latchkey process that started it: while that one lives, the child is no orphan. */
+  owner?: { pid: number; startTime: string };
 }
 
 export function recordsDir(dataDir: string): string {
@@ -36,6 +39,7 @@ export function forgetChild(dataDir: string, slug: string, pid: number): void {
   rmSync(fileOf(dataDir, slug), { force: true });
 }
 
+/** The records in the data directory; unreadable ones (torn, foreign) are dropped. */
 export function readRecords(dataDir: string): ChildRecord[] {
   let names: string[];
   try {
@@ -47,14 +51,21 @@ export function readRecords(dataDir: string): ChildRecord[] {
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     try {
       const r = JSON.parse(readFileSync(join(recordsDir(dataDir), name), 'utf8')) as ChildRecord;
-      if (Number.isSafeInteger(r.pid) && r.pid > 1 && typeof r.startTime === 'string') records.push(r);
+      if (Number.isSafeInteger(r.pid) && r.pid > 1 && typeof r.startTime === 'string' && `${r.slug}.json` === name) {
+        records.push(r);
+        continue;
+      }
     } catch {
-      // A torn or foreign file names no process we could trust: drop it below.
+      // below
     }
     rmSync(join(recordsDir(dataDir), name), { force: true });
   }
   return records;
 }
+
+/** Whether another Latchkey, alive, started it: then it is not an orphan. */
+const ownedByAnother = (record: ChildRecord) =>
+  record.owner !== undefined && record.owner.pid !== process.pid && isLive(record.owner.pid, record.owner.startTime);
 
 /**
  * Which processes of a recorded child's group are still ours. Its pid is its process
@@ -66,6 +77,7 @@ export function readRecords(dataDir: string): ChildRecord[] {
  */
 export function survivorsOf(record: ChildRecord): number[] {
   if (!canReadProcesses || record.startTime === '') return [];
+  if (ownedByAnother(record)) return [];
   const leader = readStat(record.pid);
   if (leader && leader.startTime !== record.startTime) return [];
   return groupMembers(record.pid).map((m) => m.pid);
@@ -78,7 +90,9 @@ export function survivorsOf(record: ChildRecord): number[] {
 export async function reapOrphans(dataDir: string, log: Logger, graceMs: number): Promise<string[]> {
   const reaped: string[] = [];
   for (const record of readRecords(dataDir)) {
+    if (ownedByAnother(record)) continue;
     const survivors = survivorsOf(record);
+    rmSync(fileOf(dataDir, record.slug), { force: true });
     if (survivors.length === 0) continue;
     log.warn(`stopping ${record.slug} (pids ${survivors.join(', ')}), left running by an earlier Latchkey`);
     await stopGroup(record.pid, graceMs);

@@ -11,10 +11,7 @@ const fileOf = (dataDir: string) => join(dataDir, 'launcher', 'gateway.json');
 
 export function markGateway(dataDir: string): void {
   mkdirSync(join(dataDir, 'launcher'), { recursive: true, mode: 0o700 });
-  writeOwnerOnlyFile(
-    fileOf(dataDir),
-    JSON.stringify({ pid: process.pid, startTime: readStat(process.pid)?.startTime ?? '' }),
-  );
+  writeOwnerOnlyFile(fileOf(dataDir), JSON.stringify(self()));
 }
 
 export function unmarkGateway(dataDir: string): void {
@@ -26,20 +23,33 @@ export function unmarkGateway(dataDir: string): void {
   }
 }
 
-/** True while the process that marked itself runs (the same process: same start time). */
-export function gatewayRunning(dataDir: string): boolean {
-  let mark: { pid: number; startTime: string };
+/** Whether a process is the one identified by pid and start time (same start: same process). */
+export function isLive(pid: number, startTime: string): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 1) return false;
+  if (canReadProcesses) return readStat(pid)?.startTime === startTime;
   try {
-    mark = JSON.parse(readFileSync(fileOf(dataDir), 'utf8')) as { pid: number; startTime: string };
-  } catch {
-    return false;
-  }
-  if (!Number.isSafeInteger(mark.pid) || mark.pid <= 1) return false;
-  if (canReadProcesses) return readStat(mark.pid)?.startTime === mark.startTime;
-  try {
-    process.kill(mark.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+/** The pid of the live process that runs the apps of a data directory, if any. */
+export function runningGateway(dataDir: string): number | undefined {
+  try {
+    const mark = JSON.parse(readFileSync(fileOf(dataDir), 'utf8')) as { pid: number; startTime: string };
+    return isLive(mark.pid, mark.startTime) ? mark.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function gatewayRunning(dataDir: string): boolean {
+  return runningGateway(dataDir) !== undefined;
+}
+
+/** This process, as records name their owner. */
+export function self(): { pid: number; startTime: string } {
+  return { pid: process.pid, startTime: readStat(process.pid)?.startTime ?? '' };
 }

@@ -7,7 +7,7 @@ import type { Store } from '../store.js';
 import { AppProcess, type RunStatus } from './app-process.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { reapOrphans } from './child-records.js';
-import { markGateway, unmarkGateway } from './gateway-marker.js';
+import { markGateway, runningGateway, unmarkGateway } from './gateway-marker.js';
 import { DEFAULT_LOG_MAX_BYTES } from './log-file.js';
 import type { Listen } from './presets.js';
 
@@ -52,6 +52,8 @@ export class Launcher {
   private readonly runs: AppRunsRepo;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Set when another live Latchkey runs the apps of this data directory: this one runs none. */
+  private passive: string | undefined;
 
   constructor(private readonly options: LauncherOptions) {
     this.runs = new AppRunsRepo(options.store.db, options.clock);
@@ -60,6 +62,13 @@ export class Launcher {
   /** Stops what an earlier, killed Latchkey left running, then starts the `auto` apps. */
   async open(): Promise<void> {
     const { store, log } = this.options;
+    const other = runningGateway(store.dataDir);
+    if (other !== undefined && other !== process.pid) {
+      // Two gateways on one data directory (the desktop app and serve): one runs the apps.
+      this.passive = `another Latchkey (pid ${other}) runs the apps of ${store.dataDir}`;
+      log.warn(`${this.passive}; this one starts none`);
+      return;
+    }
     await reapOrphans(store.dataDir, log, this.graceMs);
     markGateway(store.dataDir);
     for (const row of this.runs.list()) {
@@ -105,6 +114,15 @@ export class Launcher {
    * a page), or unavailable. With `waitMs`, waits for a start up to that long.
    */
   async admit(app: App, waitMs: number | undefined): Promise<Admission> {
+    if (this.passive) {
+      const status: RunStatus = { state: 'stopped', reason: this.passive, pid: null, retryAt: null, lastLines: [] };
+      return {
+        kind: 'unavailable',
+        code: 'APP_NOT_RUNNING',
+        message: `${app.name} is not run here: ${this.passive}`,
+        status,
+      };
+    }
     const proc = this.processOf(app);
     const status = proc.status;
     if (status.state === 'running' && proc.listening) {
@@ -155,6 +173,7 @@ export class Launcher {
     if (!app) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${slug}"`);
     if (!app.run)
       throw new LatchkeyError('APP_NOT_RUNNABLE', `${app.name} is not run by Latchkey (it has no run definition)`);
+    if (this.passive) throw new LatchkeyError('LAUNCHER_NOT_RUNNING', this.passive);
     const proc = this.processOf(app);
     if (action === 'stop') await proc.stop();
     else if (action === 'restart') await proc.restart();

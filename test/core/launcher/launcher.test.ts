@@ -288,3 +288,13 @@ describe('the config file', () => {
     }
   });
 });
+
+describe('apps removed', () => {
+  it('stops a running app when it is removed', async () => {
+    gw = await startGateway({ apps: [toolApp('gone')], launcher: FAST });
+    await gw.request({ host: gw.host('gone'), headers: json });
+    const pid = gw.core.launcher.status('gone')?.pid as number;
+    gw.core.store.apps.remove('gone');
+    expect(await untilGone(pid)).toBe(true);
+  });
+});
