@@ -228,6 +228,7 @@ export class AppProcess {
         env: childEnvironment(this.deps.env, spec.env, placement),
         // Its own process group, so a stop reaches every process it starts.
         detached: true,
+        windowsHide: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       this.track(child, w, spec.probePath);

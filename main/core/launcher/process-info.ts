@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * What the OS says about a process (Linux: /proc). The start time is field 22 of
@@ -89,8 +91,22 @@ export function portHeldByGroup(port: number, pgid: number): boolean {
   return false;
 }
 
+/**
+ * Windows has no process groups to signal: taskkill /T ends the tree, by absolute path
+ * (never whatever `taskkill` PATH finds first); /F only for the kill after the grace period.
+ */
+function taskkill(pid: number, force: boolean): boolean {
+  const exe = join(process.env.SystemRoot ?? 'C:\\Windows', 'System32', 'taskkill.exe');
+  const result = spawnSync(exe, ['/T', ...(force ? ['/F'] : []), '/PID', String(pid)], {
+    stdio: 'ignore',
+    windowsHide: true,
+  });
+  return result.status === 0;
+}
+
 /** Signals a whole process group; false when it no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  if (process.platform === 'win32') return taskkill(pgid, signal === 'SIGKILL');
   try {
     process.kill(-pgid, signal);
     return true;
@@ -102,7 +118,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 export function groupAlive(pgid: number): boolean {
   if (canReadProcesses) return groupMembers(pgid).length > 0;
   try {
-    process.kill(-pgid, 0);
+    process.kill(process.platform === 'win32' ? pgid : -pgid, 0);
     return true;
   } catch {
     return false;
