@@ -8,6 +8,10 @@ import { registerBackup } from './commands/backup.js';
 import { registerIdentn } from './commands/identn.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
+import { storageFault } from '../core/storage-fault.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 function fail(message: string, exitCode: number): never {
   process.stderr.write(`latchkey: ${message}\n`);
@@ -57,9 +61,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) process.exit(0); // --help, --version
-      fail(`${error.message.replace(/^error: /, '')} (see latchkey --help)`, 2);
+      fail(`${error.message.replace(/^error: /, '')} (see latchkey --help)`, EXIT.usage);
     }
-    if (isLatchkeyError(error)) fail(error.message, error.code === 'BAD_ARGUMENT' ? 2 : 1);
-    fail(`unexpected error: ${(error as Error).stack ?? String(error)}`, 70);
+    const known = isLatchkeyError(error) ? error : storageFault(error);
+    if (known) fail(oneLine(known.message), exitCodeOf(known.code));
+    // A bug: one line still, and the stack only when asked for.
+    if (process.env.LATCHKEY_LOG === 'debug') process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    fail(
+      `unexpected error: ${oneLine((error as Error).message ?? String(error))} (LATCHKEY_LOG=debug shows where)`,
+      EXIT.internal,
+    );
   }
 }

@@ -190,7 +190,8 @@ export interface ApiResults {
   'tokens.list': TokenDto[];
   'tokens.create': { token: string; view: TokenDto };
   'tokens.revoke': { revoked: string };
-  'bans.list': { username: string; until: number }[];
+  /** client: who tried, `uid:<n>` (an OS user) or `unknown` where the OS does not tell. */
+  'bans.list': { username: string; client: string; until: number }[];
   'bans.lift': { lifted: boolean };
   'account.changePassword': { changed: true };
   'audit.list': { entries: AuditDto[]; hasMore: boolean };

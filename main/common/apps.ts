@@ -9,6 +9,14 @@ export type Role = (typeof ROLES)[number];
 /** One DNS label, lower-case, so `<slug>.localhost` is a valid host name. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/**
+ * An email Latchkey can assert: printable ASCII without quotes, brackets or separators.
+ * Node refuses any other character in a header value, so an internationalized address
+ * (`jörg@example.com`) accepted here would make every request of its user fail.
+ */
+export const EMAIL_PATTERN = /^[A-Za-z0-9!#$%&*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,189}$/;
+export const EMAIL_RULE =
+  'must be an ASCII email address such as name@example.com (other characters cannot be sent in a header)';
 
 const slug = z
   .string()

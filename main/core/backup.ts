@@ -13,20 +13,19 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { request } from 'node:http';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LatchkeyError } from '../common/errors.js';
 import { verifyPassword } from './auth/passwords.js';
 import { findRootUser } from './auth/root-admin.js';
-import { dataFiles, ensureDataDir, removeFile } from './data-dir.js';
+import { SESSION_KEY_ID } from './auth/session-key.js';
+import { dataFiles, ensureDataDir, markSetUp, removeFile } from './data-dir.js';
 import { MIGRATIONS } from './db/migrations/index.js';
+import { storageFault } from './storage-fault.js';
+import { takeStoreLockForRestore } from './store-lock.js';
 import type { Store } from './store.js';
 
 /** Tables every Latchkey database has had since its first schema. */
 const CORE_TABLES = ['settings', 'users', 'apps'];
-/** The settings key `latchkey serve` records the port it listens on under (see core/index.ts). */
-const LAST_PORT_KEY = 'gateway.last-port';
-const PROBE_TIMEOUT_MS = 1_000;
 /** Pages per backup step: all of them, so one step copies one consistent snapshot. */
 const ALL_PAGES = 0x7fff_ffff;
 
@@ -83,26 +82,25 @@ export async function backupDatabase(store: Store, file: string): Promise<void> 
 /**
  * Replaces the database of `dataDir` with the backup `file`.
  *
- * A running gateway (`latchkey serve`, the desktop app) must be stopped first. It keeps
- * latchkey.db, its -wal and its -shm open: swapping the file under it would leave it
- * serving, and writing, the old database through its open handle, and its next checkpoint
- * would copy pages of the old database into the new one or leave a WAL that belongs to
- * neither. SQLite cannot tell us reliably that another process has the file open (in WAL
- * mode readers take no lock a writer could test), so the rule is stated and checked the
- * way a person would: the gateway records its port in settings, and if something on that
- * port answers as a Latchkey gateway, restore refuses. A checkpoint that cannot finish
- * because another connection is reading refuses too. Other commands run for a moment only;
- * do not run them during a restore.
+ * No other Latchkey process may have the store open: a running gateway (`latchkey
+ * serve`, the desktop app) keeps latchkey.db, its -wal and its -shm open, and swapping the
+ * file under it would leave it serving, and writing, the old database through its open
+ * handle (revoked tokens and old passwords would keep working, and what it acknowledged
+ * afterwards would be lost). Every process that opens the store holds the store lock
+ * (store-lock.ts); restore takes it exclusively, without waiting, and refuses when it
+ * cannot, whatever address or port that process serves and however stalled it is. It
+ * keeps the lock while it swaps, so no process opens the store halfway.
  *
  * The backup is validated as the bytes that will be installed: it is copied into the data
  * directory first, and the copy must pass `PRAGMA integrity_check`, be a Latchkey
  * database, and not come from a newer schema than this Latchkey's migrations (an older
- * one is migrated on the next open). Then the old database is checkpointed and closed,
- * its -wal and -shm are removed (a stale WAL would be replayed onto the restored file),
- * and the copy is renamed over latchkey.db and the directory fsynced. A crash at any
- * point leaves either the old database whole or the restored one.
+ * one is migrated on the next open). Its sessions are ended in the copy (see
+ * endSessions). Then the old database is taken out of WAL mode (which SQLite refuses
+ * while any other connection has it open) and closed, its -wal and -shm are removed (a stale WAL would be replayed onto the restored file), and the copy is renamed
+ * over latchkey.db and the directory fsynced. A crash at any point leaves either the old
+ * database whole or the restored one.
  */
-export async function restoreDatabase(dataDir: string, file: string): Promise<void> {
+export function restoreDatabase(dataDir: string, file: string): void {
   const source = resolve(file);
   if (!existsSync(source) || !statSync(source).isFile()) {
     throw new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: no such file`);
@@ -115,22 +113,33 @@ export async function restoreDatabase(dataDir: string, file: string): Promise<vo
     );
   }
   ensureDataDir(dataDir);
-  const database = dataFiles(dataDir).database;
+  const files = dataFiles(dataDir);
+  const database = files.database;
   const temp = `${database}.restore-${process.pid}`;
   try {
     copyOwnerOnly(source, temp);
     validateBackup(temp, file);
     fsyncFile(temp);
-    await quiesceLiveDatabase(database);
-    // Only now, with no handle of ours open: the old WAL was checkpointed into the old file.
-    rmSync(`${database}-wal`, { force: true });
-    rmSync(`${database}-shm`, { force: true });
-    renameSync(temp, database);
-    fsyncDirectory(dataDir);
+    const lock = takeStoreLockForRestore(files.lock, dataDir);
+    try {
+      releaseOldDatabase(database, dataDir);
+      // Only now, with no handle of ours open: the old WAL was folded into the old file.
+      rmSync(`${database}-wal`, { force: true });
+      rmSync(`${database}-shm`, { force: true });
+      renameSync(temp, database);
+      fsyncDirectory(dataDir);
+      // A restored directory is set up: should this database go missing later, it is refused.
+      markSetUp(files);
+    } finally {
+      lock.release();
+    }
   } catch (cause) {
     removeTemp(temp);
     if (cause instanceof LatchkeyError) throw cause;
-    throw new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: ${oneLine(cause)}`, { cause });
+    throw (
+      storageFault(cause, dataDir) ??
+      new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: ${oneLine(cause)}`, { cause })
+    );
   }
 }
 
@@ -166,6 +175,7 @@ function validateBackup(copy: string, file: string): void {
           `upgrade Latchkey to restore it`,
       );
     }
+    endSessions(db, tables);
     // Fold in any WAL state the file claims and make it one file; the next open sets WAL.
     db.pragma('journal_mode = DELETE');
   } catch (cause) {
@@ -179,10 +189,27 @@ function validateBackup(copy: string, file: string): void {
 }
 
 /**
- * Refuses while a gateway serves this data directory, then checkpoints the old database
- * and closes our handle. A missing or unreadable old database is simply replaced.
+ * A backup is older than the present: sessions ended since it was taken (a logout, a
+ * password reset after a leak, a disabled user) would come back with it. So a restore
+ * ends every session it carries, and forgets which session key they were signed with:
+ * the next start then uses this directory's key without reporting it as replaced.
  */
-async function quiesceLiveDatabase(database: string): Promise<void> {
+function endSessions(db: Database.Database, tables: Set<string>): void {
+  db.transaction(() => {
+    if (tables.has('sessions')) db.exec('DELETE FROM sessions');
+    db.prepare('DELETE FROM settings WHERE key = ?').run(SESSION_KEY_ID);
+  })();
+}
+
+/**
+ * Takes the old database out of WAL mode before the swap: SQLite folds the WAL into the
+ * file and, since every connection keeps a lock on the -shm while it has the database
+ * open, allows the switch only when no other connection has it open, idle or stalled.
+ * That checks the database itself, besides the store lock: a process that took no store
+ * lock (an older Latchkey, or one whose latchkey.lock was deleted under it) refuses the
+ * restore as well. A missing or unreadable old database is simply replaced.
+ */
+function releaseOldDatabase(database: string, dataDir: string): void {
   if (!existsSync(database)) return;
   let db: Database.Database;
   try {
@@ -191,83 +218,20 @@ async function quiesceLiveDatabase(database: string): Promise<void> {
     return;
   }
   try {
-    db.pragma('busy_timeout = 2000');
-    let port: unknown;
-    try {
-      const value = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(LAST_PORT_KEY);
-      port = typeof value === 'string' ? JSON.parse(value) : undefined;
-    } catch {
-      port = undefined; // not readable: nothing recorded, and the file is being replaced
-    }
-    if (typeof port === 'number' && (await gatewayAnswers(port))) {
+    db.pragma('busy_timeout = 0');
+    db.pragma('journal_mode = DELETE');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
       throw new LatchkeyError(
         'RESTORE_BLOCKED',
-        `a Latchkey gateway is running on port ${port}; stop latchkey serve (or the desktop app) first, then restore`,
+        `another process has the database in ${dataDir} open; stop latchkey serve (or the desktop app) first, then restore`,
+        { cause: error },
       );
     }
-    let busy = false;
-    try {
-      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      busy = result?.busy === 1;
-    } catch {
-      busy = false; // a damaged old database has nothing worth checkpointing
-    }
-    if (busy) {
-      throw new LatchkeyError(
-        'RESTORE_BLOCKED',
-        'another process is reading the Latchkey database; stop latchkey serve (or the desktop app) first, then restore',
-      );
-    }
+    // A damaged old database has nothing worth keeping: it is replaced.
   } finally {
     db.close();
-  }
-}
-
-/** Whether something on the loopback port answers GET /api/v1/global/config as Latchkey does. */
-async function gatewayAnswers(port: number): Promise<boolean> {
-  const answers = await Promise.all(['127.0.0.1', '::1'].map((host) => askConfig(host, port)));
-  return answers.some(Boolean);
-}
-
-function askConfig(host: string, port: number): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    let settled = false;
-    const settle = (value: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolvePromise(value);
-    };
-    const req = request({
-      host,
-      port,
-      path: '/api/v1/global/config',
-      headers: { Host: `localhost:${port}`, Accept: 'application/json' },
-      agent: false,
-    });
-    const timer = setTimeout(() => settle(false), PROBE_TIMEOUT_MS);
-    req.on('error', () => settle(false));
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-        if (body.length > 65_536) settle(false);
-      });
-      res.on('error', () => settle(false));
-      res.on('end', () => settle(res.statusCode === 200 && looksLikeLatchkeyConfig(body)));
-    });
-    req.end();
-  });
-}
-
-function looksLikeLatchkeyConfig(body: string): boolean {
-  try {
-    const data = (JSON.parse(body) as { data?: { identN?: unknown; version?: unknown } }).data;
-    return typeof data?.identN === 'object' && data.identN !== null && typeof data.version === 'string';
-  } catch {
-    return false;
   }
 }
 

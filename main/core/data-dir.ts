@@ -1,7 +1,19 @@
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { LatchkeyError } from '../common/errors.js';
+import { storageFault } from './storage-fault.js';
 
 export interface DataDirInput {
   flag?: string | undefined;
@@ -34,7 +46,10 @@ export function ensureDataDir(dir: string): void {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
     if (process.platform !== 'win32') chmodSync(dir, 0o700);
   } catch (cause) {
-    throw new LatchkeyError('DATA_DIR_UNUSABLE', `cannot use data directory ${dir}: ${(cause as Error).message}`);
+    throw (
+      storageFault(cause, dir) ??
+      new LatchkeyError('DATA_DIR_UNUSABLE', `cannot use data directory ${dir}: ${(cause as Error).message}`)
+    );
   }
 }
 
@@ -69,4 +84,43 @@ export function removeFile(file: string): void {
 export const dataFiles = (dir: string) => ({
   database: join(dir, 'latchkey.db'),
   initialAdminPassword: join(dir, 'initial-admin-password'),
+  /** Held by every process that has the store open (see store-lock.ts). */
+  lock: join(dir, 'latchkey.lock'),
+  /** Written once the store was first set up: from then on an empty database is damage. */
+  initialized: join(dir, 'latchkey.initialized'),
+  sessionKey: join(dir, 'session.key'),
 });
+
+export type DataFiles = ReturnType<typeof dataFiles>;
+
+/**
+ * Whether this directory held a Latchkey store before. Its marker says so, and so do
+ * the files only a set-up store writes (directories set up before the marker existed).
+ * Then a missing or empty database was lost, not never made.
+ */
+export function wasSetUp(files: DataFiles): boolean {
+  return [files.initialized, files.sessionKey, files.initialAdminPassword].some((file) => existsSync(file));
+}
+
+export function markSetUp(files: DataFiles): void {
+  if (existsSync(files.initialized)) return;
+  writeOwnerOnlyFile(
+    files.initialized,
+    'This folder holds a Latchkey store. Without its latchkey.db Latchkey refuses to start: ' +
+      'restore a backup with latchkey restore FILE.\n',
+  );
+}
+
+/**
+ * Writes, fsyncs and removes a small file, so a full disk or a read-only mount is found
+ * before a gateway says it is listening, not at its first write.
+ */
+export function proveWritable(dir: string): void {
+  const probe = join(dir, `.write-probe.${process.pid}`);
+  try {
+    writeOwnerOnlyFile(probe, 'x'.repeat(4096));
+  } finally {
+    rmSync(probe, { force: true });
+    rmSync(`${probe}.${process.pid}.tmp`, { force: true });
+  }
+}

@@ -1,7 +1,13 @@
 import type { IdentnState } from '../common/identn.js';
 import { LatchkeyError } from '../common/errors.js';
 import { findRootUser } from './auth/root-admin.js';
-import { applyIdentnChange, assertNotPinned, identnKey, type IdentnChange } from './config/identn.js';
+import {
+  applyIdentnChange,
+  assertNoExtraHostsForImpersonation,
+  assertNotPinned,
+  identnKey,
+  type IdentnChange,
+} from './config/identn.js';
 import { currentIdentn } from './state.js';
 import type { Store } from './store.js';
 
@@ -29,6 +35,7 @@ export function checkStartState(store: Store): IdentnState {
   if (!off.enabled && off.pinnedBy !== undefined) {
     assertAdminPasswordChosen(store, `${off.pinnedBy} turns impersonation off`);
   }
+  if (off.enabled) assertNoExtraHostsForImpersonation(store.config, 'impersonation mode cannot start');
   return identn;
 }
 
@@ -36,6 +43,7 @@ export function checkStartState(store: Store): IdentnState {
 export function setIdentn(store: Store, change: IdentnChange, actor: string): IdentnState {
   const next = applyIdentnChange(currentIdentn(store), change);
   assertNotPinned(store.config, next);
+  if (next.impersonation) assertNoExtraHostsForImpersonation(store.config, 'impersonation cannot be turned on');
   if (!next.impersonation) assertAdminPasswordChosen(store, 'turning impersonation off turns logins on');
   store.db.transaction(() => {
     store.settings.setMany({

@@ -2,9 +2,11 @@ import { LatchkeyError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { createConsoleApi, type ConsoleApi } from './api/service.js';
 import { createAuth } from './auth/index.js';
+import type { Sleep } from './auth/regulation.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config/config.js';
 import { baseNames } from './gateway/hosts.js';
+import { LiveStreams } from './gateway/live-streams.js';
 import { createRouter } from './gateway/router.js';
 import { DEFAULT_HOSTS, isLoopbackAddress, listen, type Listening } from './gateway/server.js';
 import { targetOf, UpstreamPools } from './gateway/upstreams.js';
@@ -13,6 +15,8 @@ import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
 import { Launcher, type LauncherOptions } from './launcher/launcher.js';
 import { LiveState } from './state.js';
+import { proveWritable } from './data-dir.js';
+import { storageFault } from './storage-fault.js';
 import { openStore, type Store } from './store.js';
 
 export { resolveDataDir } from './data-dir.js';
@@ -38,6 +42,8 @@ export interface CoreOptions {
    * `latchkey serve`; the desktop app binds it to IPC instead and passes false.
    */
   httpControlPlane?: boolean;
+  /** How regulation waits while it slows sign-in down; tests pass one that does not wait. */
+  sleep?: Sleep;
   /** The launcher's timings, and the environment children inherit (default: this process's). */
   launcher?: Partial<
     Pick<LauncherOptions, 'backoff' | 'graceMs' | 'startTimeoutMs' | 'logMaxBytes' | 'pollMs' | 'env'>
@@ -50,6 +56,8 @@ export interface Core {
   /** The console API, for the HTTP transport here and the desktop shell's IPC. */
   api: ConsoleApi;
   state: LiveState;
+  /** Open WebSockets and streaming responses, decided again while they last. */
+  streams: LiveStreams;
   config: Config;
   launcher: Launcher;
   listen(): Promise<Listening>;
@@ -77,6 +85,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   let listening: Listening | undefined;
   let pools: UpstreamPools | undefined;
   try {
+    // A gateway that cannot write fails its first sign-in, not its start: find out now.
+    proveWritable(store.dataDir);
     const identn = checkStartState(store);
     const host = options.host ?? (config.pinned('host') ? config.get('host') : undefined);
     const hosts = bindHosts(host);
@@ -87,17 +97,25 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         `${hosts.join(', ')} is not a loopback address; impersonation mode listens only on 127.0.0.1 and ::1`,
       );
     }
-    const auth = createAuth(store);
+    const auth = createAuth(store, log, options.sleep);
     // The API and the live state's callback refer to it before it exists.
     const made: { launcher?: Launcher } = {};
-    const api = createConsoleApi({ store, port: () => listening?.port ?? 0, launcher: () => made.launcher });
+    const api = createConsoleApi({
+      store,
+      passwords: auth.login,
+      port: () => listening?.port ?? 0,
+      launcher: () => made.launcher,
+    });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
+    // Looking at the state as each sweep ends absorbs the sweep's own bookkeeping writes.
+    const streams = new LiveStreams(log, () => state.current());
     const state = new LiveState(store, (snapshot) => {
       // Apps Latchkey runs get a new address at each start: their pools come and go with it.
       const fixed = snapshot.appList.filter((a) => !a.run).map((a) => targetOf(a).origin);
       livePools.retain(new Set([...fixed, ...(made.launcher?.liveOrigins() ?? [])]));
       auth.signer.reload();
+      streams.stateChanged();
     });
     const port = () => listening?.port ?? 0;
     const runner = new Launcher({
@@ -117,6 +135,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       auth,
       api,
       state,
+      streams,
       config,
       launcher: runner,
       async listen() {
@@ -138,6 +157,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           pools: livePools,
           maxBodyBytes: config.get('gateway.max-body-size'),
           version: VERSION,
+          streams,
           launcher: runner,
           upstreamTimeoutMs: config.get('gateway.upstream-timeout'),
         });
@@ -150,14 +170,25 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           },
           onRequest: router.onRequest,
           onUpgrade: router.onUpgrade,
+          onConnection: router.onConnection,
         });
-        if (stored !== listening.port) store.settings.setMany({ [LAST_PORT_KEY]: listening.port });
+        try {
+          // Written on every start, even unchanged: the commit proves the database takes
+          // writes before anyone is told the gateway is listening.
+          store.settings.setMany({ [LAST_PORT_KEY]: listening.port });
+        } catch (error) {
+          await listening.close();
+          listening = undefined;
+          throw storageFault(error, store.dataDir) ?? error;
+        }
         await runner.open();
         return listening;
       },
       async close() {
         // The children first: quitting Latchkey stops what it started.
         await runner.close();
+        // Upgraded sockets are no longer the HTTP server's to close: end them here.
+        streams.closeAll();
         await listening?.close();
         await livePools.close();
         store.close();
@@ -167,6 +198,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   } catch (error) {
     await pools?.close();
     store.close();
-    throw error;
+    throw storageFault(error, store.dataDir) ?? error;
   }
 }

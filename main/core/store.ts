@@ -2,7 +2,7 @@ import { AppService } from './apps.js';
 import { ensureRootAdmin } from './auth/root-admin.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/config.js';
-import { dataFiles, ensureDataDir } from './data-dir.js';
+import { dataFiles, ensureDataDir, markSetUp, wasSetUp } from './data-dir.js';
 import { AppsRepo } from './db/apps-repo.js';
 import { AuditRepo } from './db/audit-repo.js';
 import { RegulationRepo } from './db/regulation-repo.js';
@@ -11,6 +11,8 @@ import { TokensRepo } from './db/tokens-repo.js';
 import { openDatabase, type Db } from './db/open.js';
 import { SettingsRepo } from './db/settings-repo.js';
 import { UsersRepo } from './db/users-repo.js';
+import { storageFault } from './storage-fault.js';
+import { holdStoreLock } from './store-lock.js';
 
 /** Everything kept in the data directory, opened once per process. */
 export interface Store {
@@ -37,22 +39,45 @@ export interface OpenStoreOptions {
 
 /**
  * Opens (and on first launch, creates) the data directory and its database. Any process
- * may be the first: the CLI before `serve`, or the desktop app.
+ * may be the first: the CLI before `serve`, or the desktop app. The process holds the
+ * store lock until it closes the store, so `restore` knows it is there; and a directory
+ * set up before never starts over when its database is missing, empty or damaged.
  */
 export async function openStore({ dataDir, config, clock }: OpenStoreOptions): Promise<Store> {
   ensureDataDir(dataDir);
   const files = dataFiles(dataDir);
-  const db = openDatabase(files.database);
-  const settings = new SettingsRepo(db, clock);
-  const users = new UsersRepo(db, clock);
-  let apps: AppService;
+  let lock: ReturnType<typeof holdStoreLock> | undefined;
+  let db: Db | undefined;
   try {
-    apps = new AppService(new AppsRepo(db, clock), config);
+    lock = holdStoreLock(files.lock, dataDir);
+    // Under the lock: no restore swaps the file between this check and the open.
+    db = openDatabase(files.database, undefined, { setUpBefore: wasSetUp(files) });
+    const settings = new SettingsRepo(db, clock);
+    const users = new UsersRepo(db, clock);
+    const apps = new AppService(new AppsRepo(db, clock), config);
     await ensureRootAdmin({ db, config, settings, users, passwordFile: files.initialAdminPassword });
+    markSetUp(files);
+    return assemble({ dataDir, files, db, config, clock, settings, users, apps, lock });
   } catch (error) {
-    db.close();
-    throw error;
+    db?.close();
+    lock?.release();
+    throw storageFault(error, dataDir) ?? error;
   }
+}
+
+interface StoreParts {
+  dataDir: string;
+  files: ReturnType<typeof dataFiles>;
+  db: Db;
+  config: Config;
+  clock: Clock;
+  settings: SettingsRepo;
+  users: UsersRepo;
+  apps: AppService;
+  lock: { release(): void };
+}
+
+function assemble({ dataDir, files, db, config, clock, settings, users, apps, lock }: StoreParts): Store {
   return {
     dataDir,
     files,
@@ -66,6 +91,9 @@ export async function openStore({ dataDir, config, clock }: OpenStoreOptions): P
     regulation: new RegulationRepo(db),
     audit: new AuditRepo(db, clock),
     apps,
-    close: () => db.close(),
+    close: () => {
+      db.close();
+      lock.release();
+    },
   };
 }

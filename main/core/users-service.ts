@@ -1,7 +1,8 @@
 import type { UserDto } from '../common/api.js';
-import { ROLES, USERNAME_PATTERN, type Role } from '../common/apps.js';
+import { EMAIL_PATTERN, EMAIL_RULE, ROLES, USERNAME_PATTERN, type Role } from '../common/apps.js';
 import { LatchkeyError } from '../common/errors.js';
-import { hashPassword, passwordProblem, verifyPassword } from './auth/passwords.js';
+import type { Login } from './auth/login.js';
+import { hashPassword, passwordProblem } from './auth/passwords.js';
 import { liftBan } from './auth/regulation.js';
 import { findRootUser } from './auth/root-admin.js';
 import { removeFile } from './data-dir.js';
@@ -10,8 +11,6 @@ import type { Store } from './store.js';
 
 /** Who made a change, for the audit log: a username, or `cli` for the command line. */
 export type Actor = string;
-
-const EMAIL = /^[^\s@<>"',;:\\()[\]]+@[A-Za-z0-9.-]+$/;
 
 /** Users as stored, minus what must never leave the core. */
 export type UserView = UserDto;
@@ -44,6 +43,18 @@ function forgetInitialPassword(store: Store, user: User): void {
   if (findRootUser(store.settings, store.users)?.id === user.id) removeFile(store.files.initialAdminPassword);
 }
 
+/** Inserts a user; another process (the CLI) taking the name first is a 409, not a crash. */
+function createRow(store: Store, row: Parameters<Store['users']['create']>[0]): User {
+  try {
+    return store.users.create(row);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      throw new LatchkeyError('USER_EXISTS', `user "${row.username}" already exists`);
+    }
+    throw error;
+  }
+}
+
 export interface NewUserInput {
   username: string;
   password: string;
@@ -52,7 +63,15 @@ export interface NewUserInput {
   displayName?: string;
 }
 
-export async function createUser(store: Store, input: NewUserInput, actor: Actor): Promise<UserView> {
+/** Hashes a new password; sign-up passes one that runs within the cap on concurrent hashing. */
+export type Hasher = (password: string) => Promise<string>;
+
+export async function createUser(
+  store: Store,
+  input: NewUserInput,
+  actor: Actor,
+  hash: Hasher = hashPassword,
+): Promise<UserView> {
   const username = input.username.trim().toLowerCase();
   if (!USERNAME_PATTERN.test(username)) {
     throw new LatchkeyError('USER_INVALID', 'username must be 1-64 of a-z, 0-9, ".", "_", "-", starting a-z or 0-9');
@@ -61,16 +80,17 @@ export async function createUser(store: Store, input: NewUserInput, actor: Actor
   if (!ROLES.includes(role))
     throw new LatchkeyError('USER_INVALID', `role must be Admin or ReadOnly, not "${input.role}"`);
   const email = input.email ?? `${username}@localhost.localdomain`;
-  if (!EMAIL.test(email)) throw new LatchkeyError('USER_INVALID', `"${email}" is not an email address`);
+  if (!EMAIL_PATTERN.test(email)) throw new LatchkeyError('USER_INVALID', `email "${email}" ${EMAIL_RULE}`);
   const displayName = (input.displayName ?? username).trim().slice(0, 100) || username;
   assertPassword(input.password);
   if (store.users.findByUsername(username)) throw new LatchkeyError('USER_EXISTS', `user "${username}" already exists`);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hash(input.password);
   const user = store.db.transaction(() => {
+    // Checked again: another sign-up for the same name may have finished while this one hashed.
     if (store.users.findByUsername(username)) {
       throw new LatchkeyError('USER_EXISTS', `user "${username}" already exists`);
     }
-    const created = store.users.create({ username, email, displayName, role, passwordHash, passwordChosen: true });
+    const created = createRow(store, { username, email, displayName, role, passwordHash, passwordChosen: true });
     store.audit.record('user.created', actor, username, { role });
     return created;
   })();
@@ -102,19 +122,25 @@ export async function resetPassword(
   return viewOf(requireUser(store, user.username));
 }
 
-/** A user changes their own password, proving they know the current one. */
+/** How a password change proves the current password and hashes the new one (auth's Login). */
+export type PasswordProof = Pick<Login, 'proveCurrentPassword' | 'hash'>;
+
+/**
+ * A user changes their own password, proving they know the current one. The proof is
+ * regulated and audited like a sign-in, per username and client (`uid:<n>`).
+ */
 export async function changeOwnPassword(
   store: Store,
+  proof: PasswordProof,
   user: User,
   input: { currentPassword: string; newPassword: string },
+  client: string,
   /** The session that made the change stays signed in; every other one ends. */
   keepSessionId?: string,
 ): Promise<void> {
   assertPassword(input.newPassword);
-  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-    throw new LatchkeyError('PASSWORD_INVALID', 'the current password is wrong');
-  }
-  const hash = await hashPassword(input.newPassword);
+  await proof.proveCurrentPassword(user, input.currentPassword, client);
+  const hash = await proof.hash(input.newPassword, client);
   store.db.transaction(() => {
     store.users.setPassword(user.id, hash, true);
     store.sessions.deleteForUser(user.id, keepSessionId);

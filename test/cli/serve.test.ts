@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
@@ -115,6 +116,43 @@ describe('latchkey serve', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/0\.0\.0\.0 is not a loopback address/);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'under --host 127.0.0.2 the listening line names 127.0.0.2, not localhost where nothing listens, and no console link leads there',
+    async () => {
+      const server = await serve(['--port', '0', '--host', '127.0.0.2', '--data-dir', dataDir()]);
+      expect(server.lines[0]).toBe(`latchkey listening on http://127.0.0.2:${server.port}`);
+      expect(server.lines[1]).toMatch(/^console: no link printed: .*latchkey console-link prints one$/);
+      expect(server.lines.join('\n')).not.toMatch(/http:\/\/(latchkey\.)?localhost/);
+      const answer = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.2',
+            port: server.port,
+            path: '/api/v1/global/config',
+            headers: { Host: `localhost:${server.port}` },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(answer).toBe(200);
+      // Where `localhost` leads, nothing answers.
+      const refused = await new Promise<string>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1');
+        socket.on('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        });
+        socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      });
+      expect(refused).toBe('ECONNREFUSED');
+    },
+  );
 
   it('keeps the port it used, so bookmarks stay valid', async () => {
     const dir = dataDir();

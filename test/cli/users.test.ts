@@ -106,7 +106,9 @@ describe('with the gateway running', () => {
     expect((await signIn('first admin password')).status).toBe(200);
     for (let i = 0; i < 3; i += 1) await signIn('a wrong password');
     expect((await signIn('first admin password')).status).toBe(429);
-    expect(runCli(['admin', 'ban', 'list', '--data-dir', dir]).stdout).toMatch(/^admin +until /);
+    expect(runCli(['admin', 'ban', 'list', '--data-dir', dir]).stdout).toMatch(
+      /^admin +client (uid:\d+|unknown) +until /,
+    );
 
     const reset = runCli([
       'admin',

@@ -1,11 +1,14 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupDatabase } from '../../main/core/backup.js';
 import { systemClock } from '../../main/core/clock.js';
 import { loadConfig } from '../../main/core/config/config.js';
+import { dataFiles } from '../../main/core/data-dir.js';
+import { holdStoreLock, takeStoreLockForRestore } from '../../main/core/store-lock.js';
 import { openStore, type Store } from '../../main/core/store.js';
 import { cleanEnv, runCli, startServe, type CliResult } from '../helpers/cli.js';
 import { tempDataDir } from '../helpers/data-dir.js';
@@ -77,6 +80,9 @@ function inspect(file: string, options: Database.Options = {}): { integrity: str
     db?.close();
   }
 }
+
+const restoredLine = (file: string) =>
+  `restored from ${file}; sessions do not survive a restore: everyone signs in again\n`;
 
 function expectOneLineError(result: CliResult, pattern: RegExp): void {
   expect(result.status).not.toBe(0);
@@ -173,7 +179,7 @@ describe('backup while another process writes', () => {
     const fresh = join(dir(), 'new-data');
     const restored = runCli(['restore', online, '--data-dir', fresh]);
     expect(restored.stderr).toBe('');
-    expect(restored.stdout).toBe(`restored from ${online}\n`);
+    expect(restored.stdout).toBe(restoredLine(online));
     expect(restored.status).toBe(0);
     const listed = runCli(['app', 'list', '--json', '--data-dir', fresh]);
     expect(listed.status).toBe(0);
@@ -255,7 +261,7 @@ describe('latchkey backup and restore', { timeout: 60_000 }, () => {
 
     expect(runCli(['restore', backup, '--data-dir', data])).toEqual({
       status: 0,
-      stdout: `restored from ${backup}\n`,
+      stdout: restoredLine(backup),
       stderr: '',
     });
     expect(readdirSync(data).filter((f) => f.includes('.restore-'))).toEqual([]);
@@ -320,7 +326,7 @@ describe('latchkey backup and restore', { timeout: 60_000 }, () => {
     const data = target();
     const serve = await startServe(['--data-dir', data, '--port', '0']);
     try {
-      expectOneLineError(runCli(['restore', backup, '--data-dir', data]), /stop latchkey serve/);
+      expectOneLineError(runCli(['restore', backup, '--data-dir', data]), /a Latchkey process uses .* stop it first/);
       expect(serve.child.exitCode).toBeNull();
     } finally {
       await serve.stop();
@@ -342,4 +348,172 @@ describe('latchkey backup and restore', { timeout: 60_000 }, () => {
     expect(runCli(['restore', backup, '--data-dir', source]).status).toBe(0);
     expect(existsSync(ownFile)).toBe(true);
   });
+});
+
+describe('restore never swaps the database under a live Latchkey process', { timeout: 90_000 }, () => {
+  let backup = '';
+  let template = '';
+
+  beforeAll(() => {
+    const source = dir();
+    expect(
+      runCli(['app', 'add', '--slug', 'restored', '--upstream', 'http://127.0.0.1:3000', '--data-dir', source]).status,
+    ).toBe(0);
+    backup = join(dir(), 'backup.db');
+    expect(runCli(['backup', backup, '--data-dir', source]).status).toBe(0);
+    template = dir();
+    expect(
+      runCli(['app', 'add', '--slug', 'live', '--upstream', 'http://127.0.0.1:4000', '--data-dir', template]).status,
+    ).toBe(0);
+  }, 60_000);
+
+  function target(): string {
+    const data = dir();
+    cpSync(template, data, { recursive: true });
+    return data;
+  }
+
+  function slugs(data: string): string[] {
+    const listed = runCli(['app', 'list', '--json', '--data-dir', data]);
+    expect(listed.status).toBe(0);
+    return (JSON.parse(listed.stdout) as { slug: string }[]).map((a) => a.slug);
+  }
+
+  const refused = (data: string) =>
+    expectOneLineError(runCli(['restore', backup, '--data-dir', data]), /a Latchkey process uses .*; stop it first/);
+
+  it.runIf(process.platform === 'linux')(
+    'a gateway on --host 127.0.0.2 and a port of its own, which no loopback probe finds, blocks restore',
+    async () => {
+      const data = target();
+      const serve = await startServe(['--data-dir', data, '--port', '0', '--host', '127.0.0.2']);
+      try {
+        refused(data);
+        expect(runCli(['restore', backup, '--data-dir', data]).status).toBe(75);
+      } finally {
+        await serve.stop();
+      }
+      expect(slugs(data)).toEqual(['live']);
+    },
+  );
+
+  it('a stalled gateway (SIGSTOP, answering nothing) blocks restore', async () => {
+    const data = target();
+    const serve = await startServe(['--data-dir', data, '--port', '0']);
+    try {
+      serve.child.kill('SIGSTOP');
+      refused(data);
+    } finally {
+      serve.child.kill('SIGCONT');
+      await serve.stop();
+    }
+    expect(slugs(data)).toEqual(['live']);
+  });
+
+  it('a gateway whose latchkey.lock was deleted under it still blocks restore: the database itself is checked', async () => {
+    const data = target();
+    const serve = await startServe(['--data-dir', data, '--port', '0']);
+    try {
+      rmSync(join(data, 'latchkey.lock'));
+      expectOneLineError(
+        runCli(['restore', backup, '--data-dir', data]),
+        /another process has the database in .* open; stop latchkey serve/,
+      );
+    } finally {
+      await serve.stop();
+    }
+    expect(slugs(data)).toEqual(['live']);
+  });
+
+  it('a lock file that is not one Latchkey made is named, with what to do', () => {
+    const data = target();
+    writeFileSync(join(data, 'latchkey.lock'), randomBytes(8192));
+    expectOneLineError(
+      runCli(['app', 'list', '--data-dir', data]),
+      /latchkey\.lock is not the lock file Latchkey made .*delete it and try again/,
+    );
+  });
+
+  it('a gateway killed with kill -9 holds nothing: restore proceeds', async () => {
+    const data = target();
+    const serve = await startServe(['--data-dir', data, '--port', '0']);
+    const exited = new Promise((resolve) => serve.child.once('exit', resolve));
+    serve.child.kill('SIGKILL');
+    await exited;
+    expect(runCli(['restore', backup, '--data-dir', data]).status).toBe(0);
+    expect(slugs(data)).toEqual(['restored']);
+  });
+
+  it('a process that merely has the store open (a command, a script) blocks restore until it closes it', async () => {
+    const data = target();
+    const store = await openStore({
+      dataDir: data,
+      config: loadConfig({ dataDir: data, env: {} }),
+      clock: systemClock,
+    });
+    try {
+      refused(data);
+    } finally {
+      store.close();
+    }
+    expect(runCli(['restore', backup, '--data-dir', data]).status).toBe(0);
+  });
+
+  it('while restore holds the store, no process opens it halfway through the swap', () => {
+    const data = target();
+    const files = dataFiles(data);
+    const restoring = takeStoreLockForRestore(files.lock, data);
+    try {
+      expect(() => holdStoreLock(files.lock, data, 50)).toThrow(
+        expect.objectContaining({ code: 'DB_BUSY', message: expect.stringMatching(/a restore is replacing/) }),
+      );
+      const opened = runCli(['app', 'list', '--data-dir', data], {});
+      // The command waits for the restore, then says why it cannot go on.
+      expect(opened.status).toBe(75);
+      expect(opened.stderr).toMatch(
+        /^latchkey: a restore is replacing the database in .*; try again once it has finished\n$/,
+      );
+    } finally {
+      restoring.release();
+    }
+    expect(slugs(data)).toEqual(['live']);
+  }, 30_000);
+});
+
+describe('what a restore does to sessions', () => {
+  it('a session logged out after the backup does not come back with the restore (nor any other session)', async () => {
+    const data = dir();
+    const store = await openStore({
+      dataDir: data,
+      config: loadConfig({ dataDir: data, env: {} }),
+      clock: systemClock,
+    });
+    const backup = join(dir(), 'with-session.db');
+    try {
+      const admin = store.users.findByUsername('admin');
+      if (!admin) throw new Error('no admin');
+      const session = {
+        id: 'logged-out-later',
+        userId: admin.id,
+        createdAt: 1,
+        lastSeenAt: 1,
+        expiresAt: Date.now() + 86_400_000,
+      };
+      store.sessions.create(session);
+      store.settings.setMany({ 'session.key-id': 'signed-by-this-key' });
+      await backupDatabase(store, backup);
+      store.sessions.delete(session.id); // the user logs out
+    } finally {
+      store.close();
+    }
+    const restored = runCli(['restore', backup, '--data-dir', data]);
+    expect(restored.stdout).toBe(restoredLine(backup));
+    const db = new Database(join(data, 'latchkey.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT id FROM sessions').pluck().all()).toEqual([]);
+      expect(db.prepare("SELECT value FROM settings WHERE key = 'session.key-id'").pluck().get()).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  }, 30_000);
 });

@@ -1,6 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LatchkeyError } from '../../main/common/errors.js';
 import { verifyPassword } from '../../main/core/auth/passwords.js';
 import { findRootUser } from '../../main/core/auth/root-admin.js';
 import { loadConfig } from '../../main/core/config/config.js';
@@ -112,5 +115,87 @@ describe('resolveDataDir', () => {
     expect(
       resolveDataDir({ env: { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, platform: 'win32', home: 'C:\\Users\\u' }),
     ).toContain('Latchkey');
+  });
+});
+
+describe('a data directory set up before (a damaged store fails closed)', () => {
+  /** A set-up directory with one app, closed, and what its database must hold afterwards. */
+  async function setUp(): Promise<string> {
+    const store = await open();
+    store.apps.add({ slug: 'grafana', upstream: 'http://127.0.0.1:3000' });
+    store.close();
+    expect(existsSync(join(store.dataDir, 'latchkey.initialized'))).toBe(true);
+    return store.dataDir;
+  }
+
+  function damage(dir: string, how: string): void {
+    const file = join(dir, 'latchkey.db');
+    const bytes = readFileSync(file);
+    switch (how) {
+      case 'zero-length':
+        writeFileSync(file, '');
+        return;
+      case 'missing':
+        rmSync(file);
+        return;
+      case 'random bytes':
+        writeFileSync(file, randomBytes(16_384));
+        return;
+      case 'damaged pages':
+        bytes.fill(0xa5, bytes.readUInt16BE(16), bytes.length); // every page but the header page
+        writeFileSync(file, bytes);
+        return;
+      case 'an empty SQLite database': {
+        rmSync(file);
+        const db = new Database(file);
+        db.pragma('journal_mode = WAL');
+        db.close();
+        return;
+      }
+    }
+  }
+
+  it.each(['zero-length', 'missing', 'random bytes', 'damaged pages', 'an empty SQLite database'])(
+    'a %s latchkey.db is refused with a line naming latchkey restore, never a first launch with a new admin',
+    async (how) => {
+      const dir = await setUp();
+      const passwordBefore = readFileSync(join(dir, 'initial-admin-password'), 'utf8');
+      damage(dir, how);
+      const sizeBefore = existsSync(join(dir, 'latchkey.db')) ? statSync(join(dir, 'latchkey.db')).size : -1;
+      const refusal = await open({}, dir).then(
+        () => undefined,
+        (error: unknown) => error as LatchkeyError,
+      );
+      expect(refusal).toMatchObject({ code: 'DB_DAMAGED' });
+      expect(refusal?.message).toMatch(/latchkey restore FILE/);
+      expect(refusal?.message).not.toContain('\n');
+      // Nothing was written: no new schema, no new admin or password, the damage as it was found.
+      const sizeAfter = existsSync(join(dir, 'latchkey.db')) ? statSync(join(dir, 'latchkey.db')).size : -1;
+      expect(sizeAfter).toBe(sizeBefore);
+      expect(readFileSync(join(dir, 'initial-admin-password'), 'utf8')).toBe(passwordBefore);
+    },
+  );
+
+  it('a directory set up before the marker existed (it has a session.key) refuses a zero-length database too', async () => {
+    const dir = await setUp();
+    rmSync(join(dir, 'latchkey.initialized'));
+    rmSync(join(dir, 'initial-admin-password'));
+    writeFileSync(join(dir, 'session.key'), `${randomBytes(32).toString('base64url')}\n`);
+    damage(dir, 'zero-length');
+    await expect(open({}, dir)).rejects.toMatchObject({ code: 'DB_DAMAGED' });
+  });
+
+  it('a first launch killed before it wrote anything (zero-length database, nothing else) still sets up', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    writeFileSync(join(data.dir, 'latchkey.db'), '');
+    const store = await open({}, data.dir);
+    expect(findRootUser(store.settings, store.users)?.username).toBe('admin');
+  });
+
+  it('a healthy directory opens, and keeps its marker', async () => {
+    const dir = await setUp();
+    const store = await open({}, dir);
+    expect(store.apps.list().map((a) => a.slug)).toEqual(['grafana']);
   });
 });

@@ -51,7 +51,7 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
       const parts = buffered.split('\n');
       buffered = parts.pop() ?? '';
       lines.push(...parts);
-      const listening = lines.map((l) => /^latchkey listening on http:\/\/localhost:(\d+)$/.exec(l)).find(Boolean);
+      const listening = lines.map((l) => /^latchkey listening on http:\/\/\S+:(\d+)$/.exec(l)).find(Boolean);
       if (listening && lines.length >= 2) {
         clearTimeout(timer);
         child.off('exit', onEarlyExit);

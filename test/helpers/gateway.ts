@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import type { AppInput } from '../../main/common/apps.js';
+import type { Sleep } from '../../main/core/auth/regulation.js';
 import type { Clock } from '../../main/core/clock.js';
 import { createCore, type Core, type CoreOptions } from '../../main/core/index.js';
 import { tempDataDir } from './data-dir.js';
@@ -45,6 +46,8 @@ export interface StartOptions {
   configFile?: string;
   /** The launcher's timings and the environment its children inherit. */
   launcher?: CoreOptions['launcher'];
+  /** How regulation waits while it slows sign-in down. */
+  sleep?: Sleep;
 }
 
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
@@ -56,6 +59,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     configFile: options.configFile,
     clock: options.clock,
     ...(options.launcher ? { launcher: options.launcher } : {}),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.httpControlPlane === undefined ? {} : { httpControlPlane: options.httpControlPlane }),
   });
   for (const app of options.apps ?? []) core.store.apps.add(app);

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -16,6 +17,8 @@ export interface Upstream {
   seen: SeenRequest[];
   /** Bytes of request bodies received so far, counted as they arrive. */
   bytesReceived(): number;
+  /** Emits `events-closed` (url) when a client of /events is gone. */
+  streams: EventEmitter;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export interface Upstream {
  *   /bytes?n=N   N bytes streamed in 64 KiB chunks
  *   /upload      counts a streamed body and answers its size
  *   /sse         three server-sent events, one every 50 ms
+ *   /events      server-sent events, one every 50 ms, until the client is gone
  *   /cookies     two Set-Cookie headers, one of them a Latchkey name
  *   /cors        a wide-open CORS answer the gateway must not pass on
  *   /hang        never answers
@@ -33,6 +37,7 @@ export interface Upstream {
 export async function startUpstream(): Promise<Upstream> {
   const seen: SeenRequest[] = [];
   let received = 0;
+  const streams = new EventEmitter();
   const server: Server = createServer((req, res) => {
     let bodyBytes = 0;
     req.on('data', (chunk: Buffer) => {
@@ -79,6 +84,16 @@ export async function startUpstream(): Promise<Upstream> {
           }, 50);
           return;
         }
+        case '/events': {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          let n = 0;
+          const timer = setInterval(() => res.write(`data: tick ${(n += 1)}\n\n`), 50);
+          res.on('close', () => {
+            clearInterval(timer);
+            streams.emit('events-closed', record.url);
+          });
+          return;
+        }
         case '/hang':
           return; // never answers: the gateway's upstream timeout must
         case '/cookies':
@@ -111,6 +126,7 @@ export async function startUpstream(): Promise<Upstream> {
     port,
     seen,
     bytesReceived: () => received,
+    streams,
     close: () =>
       new Promise<void>((resolve) => {
         wss.close();

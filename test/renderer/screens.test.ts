@@ -108,7 +108,7 @@ const CASES: Case[] = [
     method: 'bans.list',
     loading: 'Loading the bans…',
     empty: { value: [], text: /No active bans/ },
-    filled: { value: [{ username: 'mallory', until: Date.UTC(2025, 0, 2) }], text: /mallory/ },
+    filled: { value: [{ username: 'mallory', client: 'uid:1001', until: Date.UTC(2025, 0, 2) }], text: /OS user 1001/ },
     failed: /Loading the bans failed/,
   },
   {

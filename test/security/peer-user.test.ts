@@ -3,10 +3,17 @@
  * the port is root, including processes of other OS users. On Linux the gateway reads the
  * owner of the client socket from /proc/net/tcp{,6} and serves only its own user.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
+import { PENDING_PER_SESSION } from '../../main/core/auth/handoff.js';
+import { peerTableReads } from '../../main/core/gateway/peer-user.js';
+import { setIdentn } from '../../main/core/identn-service.js';
+import { createUser } from '../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { appSession, consoleSession } from '../helpers/sign-in.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 import { expectStillServing, marker, reached } from './support.js';
 
@@ -30,7 +37,7 @@ afterAll(async () => {
  * Runs `script` in a fresh node process as `uid` (or as this user when undefined) and
  * returns what it printed. The script receives PORT, HOST_HEADER, PATH_ and ADDR in env.
  */
-function runAs(uid: number | undefined, script: string, env: Record<string, string>): Promise<string> {
+function runAs(uid: number | undefined, script: string, env: Record<string, string>, timeout = 5_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -38,7 +45,7 @@ function runAs(uid: number | undefined, script: string, env: Record<string, stri
       {
         cwd: '/',
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-        timeout: 5_000,
+        timeout,
         ...(uid === undefined ? {} : { uid, gid: uid }),
       },
       (error, stdout, stderr) => {
@@ -88,14 +95,19 @@ async function request(
   return JSON.parse(out.split('\n').pop() as string) as { status: number; body: string };
 }
 
+/** The gateway closed the connection without a byte of answer: it read nothing of it. */
+function expectCutOff(res: { status: number; body: string }) {
+  expect(res.status).toBe(0);
+  expect(res.body).toMatch(/ECONNRESET|socket hang up/);
+}
+
 describe('impersonation mode serves only the OS user who runs the gateway', () => {
   it.skipIf(!canSwitchUser)(
-    'another OS user (uid 65534) gets 403 PEER_NOT_OWNER over 127.0.0.1, and nothing reaches the upstream (Ray CVE-2023-48022)',
+    'another OS user (uid 65534) is cut off over 127.0.0.1 without an answer, and nothing reaches the upstream (Ray CVE-2023-48022)',
     async () => {
       const mark = marker('peer4');
       const res = await request(NOBODY, { path: `/echo?${mark}` });
-      expect(res.status).toBe(403);
-      expect(res.body).toContain('PEER_NOT_OWNER');
+      expectCutOff(res);
       expect(reached(up, mark)).toEqual([]);
     },
   );
@@ -117,15 +129,14 @@ describe('impersonation mode serves only the OS user who runs the gateway', () =
     expect(own.status).toBe(200);
     const mark = marker('peer6');
     const res = await request(NOBODY, { addr: '::1', path: `/echo?${mark}` });
-    expect(res.status).toBe(403);
-    expect(res.body).toContain('PEER_NOT_OWNER');
+    expectCutOff(res);
     expect(reached(up, mark)).toEqual([]);
   });
 
   it.skipIf(!canSwitchUser)('another OS user cannot POST as the admin either (no method is exempt)', async () => {
     const mark = marker('peerpost');
     const res = await request(NOBODY, { path: `/echo?${mark}`, method: 'POST' });
-    expect(res.status).toBe(403);
+    expectCutOff(res);
     expect(reached(up, mark)).toEqual([]);
   });
 
@@ -134,7 +145,7 @@ describe('impersonation mode serves only the OS user who runs the gateway', () =
     async () => {
       const mark = marker('peerws');
       const res = await request(NOBODY, { path: `/socket?${mark}`, script: UPGRADE_SCRIPT });
-      expect(res.status).toBe(403);
+      expect(res).toEqual({ status: 0, body: '' });
       expect(up.seen.filter((s) => s.url.includes(mark))).toEqual([]);
       const own = await request(undefined, { path: `/socket?${marker('ownws')}`, script: UPGRADE_SCRIPT });
       expect(own.status).toBe(101);
@@ -183,10 +194,12 @@ const one = (a, p) => new Promise((resolve) => {
           MARK: mark,
         });
         const results = JSON.parse(out) as (number | string)[];
-        const attempted = results.filter((r) => typeof r === 'number' && r !== 0);
+        // A connection that was made and then cut off reads as a reset or as no answer at
+        // all; a bind that failed (the port taken on that address) never reached the gateway.
+        const attempted = results.filter((r) => r === 'ERR ECONNRESET' || typeof r === 'number');
         expect(attempted.length, `attempts: ${out}`).toBeGreaterThan(0);
         expect(
-          results.filter((r) => r !== 403),
+          attempted.filter((r) => r !== 'ERR ECONNRESET' && r !== 0),
           `statuses per (owner port × 127.0.0.2–9): ${out}`,
         ).toEqual([]);
         expect(reached(up, mark)).toEqual([]);
@@ -199,4 +212,344 @@ const one = (a, p) => new Promise((resolve) => {
   it.skipIf(!canSwitchUser)('the gateway keeps serving its own user after refusing another one', async () => {
     await expectStillServing(gw, up);
   });
+});
+
+/** One HTTP request described by SPEC (JSON in env), answered as {status, headers, body}. */
+const SPEC_SCRIPT = `
+const http = require('node:http');
+const spec = JSON.parse(process.env.SPEC);
+const req = http.request({ host: '127.0.0.1', port: spec.port, path: spec.path, method: spec.method,
+  headers: spec.headers, setHost: false, agent: false }, (res) => {
+  let body = '';
+  res.on('data', (c) => (body += c));
+  res.on('end', () => console.log(JSON.stringify({ status: res.statusCode, headers: res.headers, body })));
+});
+req.on('error', (e) => console.log(JSON.stringify({ status: 0, headers: {}, body: e.message })));
+req.setTimeout(3000, () => req.destroy(new Error('timeout')));
+req.end(spec.body);
+`;
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A request to `g` made by a process of `uid` (this user when undefined). */
+async function requestAs(
+  uid: number | undefined,
+  g: TestGateway,
+  o: { host?: string; path: string; method?: string; headers?: Record<string, string>; body?: string },
+): Promise<Answer> {
+  const spec = {
+    port: g.port,
+    path: o.path,
+    method: o.method ?? 'GET',
+    headers: { Host: o.host ?? g.host(), ...o.headers },
+    body: o.body,
+  };
+  const out = await runAs(uid, SPEC_SCRIPT, { SPEC: JSON.stringify(spec) });
+  return JSON.parse(out.split('\n').pop() as string) as Answer;
+}
+
+const cookieOf = (a: Answer, name: string) =>
+  [a.headers['set-cookie'] ?? []]
+    .flat()
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0];
+
+describe('in login mode, what a connection created is worth nothing over another OS user’s connection', () => {
+  const ADMIN_PASSWORD = 'admin password 1';
+  let lup: Upstream;
+  let lgw: TestGateway;
+  beforeAll(async () => {
+    lup = await startUpstream();
+    lgw = await startGateway({
+      env: { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: ADMIN_PASSWORD, LATCHKEY_IDENTN_TOKENIZER_ENABLED: 'true' },
+      apps: [{ slug: 'echo', upstream: lup.url }],
+    });
+    await createUser(lgw.core.store, { username: 'mallory', password: 'mallory password', role: 'ReadOnly' }, 'test');
+  });
+  afterAll(async () => {
+    await lgw?.close();
+    await lup?.close();
+  });
+
+  const createIntruder = (uid: number | undefined, cookie: string, username: string) =>
+    requestAs(uid, lgw, {
+      method: 'POST',
+      path: '/api/v1/users',
+      headers: { cookie, Origin: lgw.origin(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, password: 'intruder password', role: 'Admin' }),
+    });
+
+  it.skipIf(!canSwitchUser)(
+    'a stolen Admin session cookie replayed by another OS user (uid 65534, root, Linux) is refused, and creates no Admin',
+    async () => {
+      const cookie = await consoleSession(lgw, 'admin', ADMIN_PASSWORD);
+      const stolen = await createIntruder(NOBODY, cookie, 'intruder1');
+      expect(stolen.status).toBe(401);
+      expect(stolen.body).toContain('SESSION_REQUIRED');
+      expect(lgw.core.store.users.findByUsername('intruder1')).toBeUndefined();
+      expect((await requestAs(NOBODY, lgw, { path: '/api/v1/config', headers: { cookie } })).status).toBe(401);
+      // The same cookie over the owner's own connection is the Admin: the refusal is the peer.
+      expect((await createIntruder(undefined, cookie, 'created-by-owner')).status).toBe(200);
+      expect(lgw.core.store.users.findByUsername('created-by-owner')).toBeDefined();
+    },
+  );
+
+  it.skipIf(!canSwitchUser)(
+    'a stolen app-host session cookie replayed by another OS user (root, Linux) reaches the app as nobody',
+    async () => {
+      const appCookie = await appSession(lgw, await consoleSession(lgw, 'admin', ADMIN_PASSWORD), 'echo');
+      const own = marker('own-app');
+      expect(
+        (await lgw.request({ host: lgw.host('echo'), path: `/echo?${own}`, headers: { cookie: appCookie } })).status,
+      ).toBe(200);
+      expect(reached(lup, own)).toHaveLength(1);
+      const mark = marker('stolen-app');
+      const res = await requestAs(NOBODY, lgw, {
+        host: lgw.host('echo'),
+        path: `/echo?${mark}`,
+        headers: { cookie: appCookie },
+      });
+      expect(res.status).toBe(401);
+      expect(reached(lup, mark)).toEqual([]);
+    },
+  );
+
+  it.skipIf(!canSwitchUser)(
+    'a stolen console-session cookie (from a console link) replayed by another OS user (root, Linux) is refused',
+    async () => {
+      const link = new URL(mintConsoleLink(lgw.core.store, lgw.port));
+      const redeemed = await lgw.request({
+        method: 'POST',
+        path: '/.latchkey/console',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: lgw.origin() },
+        body: new URLSearchParams({ code: link.searchParams.get('code') ?? '' }).toString(),
+      });
+      expect(redeemed.status).toBe(303);
+      const cookie = String(redeemed.headers['set-cookie']).split(';')[0] as string;
+      const stolen = await createIntruder(NOBODY, cookie, 'intruder2');
+      expect(stolen.status).toBe(401);
+      expect(lgw.core.store.users.findByUsername('intruder2')).toBeUndefined();
+      // Another user's logout does not end the owner's console session either.
+      await requestAs(NOBODY, lgw, {
+        method: 'POST',
+        path: '/.latchkey/logout',
+        headers: { cookie, Origin: lgw.origin() },
+      });
+      expect((await lgw.request({ path: '/api/v1/config', headers: { cookie } })).status).toBe(200);
+    },
+  );
+
+  it.skipIf(!canSwitchUser)(
+    'a console link POSTed by another OS user (root, Linux) is refused in login mode, and still opens the console for the owner',
+    async () => {
+      const link = new URL(mintConsoleLink(lgw.core.store, lgw.port));
+      const form = {
+        method: 'POST',
+        path: '/.latchkey/console',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: lgw.origin() },
+        body: new URLSearchParams({ code: link.searchParams.get('code') ?? '' }).toString(),
+      };
+      const stranger = await requestAs(NOBODY, lgw, form);
+      expect(stranger.status).toBe(403);
+      expect(stranger.body).toContain('PEER_NOT_OWNER');
+      expect(cookieOf(stranger, `latchkey_${lgw.port}_console`)).toBeUndefined();
+      expect((await lgw.request(form)).status).toBe(303);
+    },
+  );
+
+  /** Another OS user signs in as themselves and asks the console host for a code to an app. */
+  async function strangersCode(state: string) {
+    const login = await requestAs(NOBODY, lgw, {
+      method: 'POST',
+      path: '/.latchkey/login',
+      headers: { 'Content-Type': 'application/json', Origin: lgw.origin() },
+      body: JSON.stringify({ username: 'mallory', password: 'mallory password' }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = cookieOf(login, `latchkey_${lgw.port}`) as string;
+    const target = encodeURIComponent(`${lgw.origin('echo')}/`);
+    const handoff = await requestAs(NOBODY, lgw, {
+      path: `/.latchkey/handoff?target=${target}&state=${state}`,
+      headers: { cookie },
+    });
+    expect(handoff.status).toBe(303);
+    return new URL(String(handoff.headers.location));
+  }
+
+  it.skipIf(!canSwitchUser)(
+    'login CSRF: a hand-over code minted over another OS user’s connection, redeemed by the owner’s browser with a planted state cookie, signs nobody in (root, Linux)',
+    async () => {
+      const state = 'p'.repeat(24);
+      const callback = await strangersCode(state);
+      const res = await lgw.request({
+        host: lgw.host('echo'),
+        path: callback.pathname + callback.search,
+        headers: { cookie: `latchkey_${lgw.port}_state=${state}` },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toContain('HANDOFF_INVALID');
+      expect(cookieOf(res as Answer, `latchkey_${lgw.port}`)).toBeUndefined();
+    },
+  );
+
+  it.skipIf(!canSwitchUser)(
+    'cookie tossing: an app-host session another OS user planted in the owner’s browser gives the owner no identity (root, Linux)',
+    async () => {
+      const state = 'q'.repeat(24);
+      const callback = await strangersCode(state);
+      const redeemed = await requestAs(NOBODY, lgw, {
+        host: lgw.host('echo'),
+        path: callback.pathname + callback.search,
+        headers: { cookie: `latchkey_${lgw.port}_state=${state}` },
+      });
+      expect(redeemed.status).toBe(303);
+      const planted = cookieOf(redeemed, `latchkey_${lgw.port}`) as string;
+      expect(planted).toBeDefined();
+      const mark = marker('planted');
+      const res = await lgw.request({ host: lgw.host('echo'), path: `/echo?${mark}`, headers: { cookie: planted } });
+      expect(res.status).toBe(401);
+      expect(reached(lup, mark)).toEqual([]);
+    },
+  );
+
+  it('codes minted again and again by one session do not cancel another session’s pending code', async () => {
+    const victim = await consoleSession(lgw, 'admin', ADMIN_PASSWORD);
+    const attacker = await consoleSession(lgw, 'mallory', 'mallory password');
+    const handoff = (cookie: string, state: string) =>
+      lgw.request({
+        path: `/.latchkey/handoff?target=${encodeURIComponent(`${lgw.origin('echo')}/`)}&state=${state}`,
+        headers: { cookie },
+      });
+    const victimState = 'v'.repeat(24);
+    const pending = new URL(String((await handoff(victim, victimState)).headers.location));
+    const attackerState = 'a'.repeat(24);
+    const first = new URL(String((await handoff(attacker, attackerState)).headers.location));
+    for (let i = 0; i < PENDING_PER_SESSION * 4; i += 1) {
+      expect((await handoff(attacker, attackerState)).status).toBe(303);
+    }
+    const redeem = (url: URL, state: string) =>
+      lgw.request({
+        host: lgw.host('echo'),
+        path: url.pathname + url.search,
+        headers: { cookie: `latchkey_${lgw.port}_state=${state}` },
+      });
+    // The attacker's own oldest code made room for its newer ones; the victim's is intact.
+    expect((await redeem(first, attackerState)).status).toBe(400);
+    expect((await redeem(pending, victimState)).status).toBe(303);
+  });
+});
+
+describe('another OS user cannot exhaust the gateway’s descriptors in impersonation mode', () => {
+  it.skipIf(!canSwitchUser)(
+    'two thousand idle connections from uid 65534 (root, Linux) are closed as accepted, without a byte read, and the owner is still served',
+    async () => {
+      const COUNT = 2_000;
+      const mark = marker('flood');
+      const script = `
+const net = require('node:net');
+const count = Number(process.env.COUNT);
+let connected = 0, closed = 0, bytes = 0, done = 0, resets = 0;
+const finish = () => { if (++done === count) { console.log(JSON.stringify({ connected, closed, bytes, resets })); process.exit(0); } };
+setTimeout(() => { console.log(JSON.stringify({ connected, closed, bytes, resets, timedOut: true })); process.exit(0); }, 15000);
+for (let i = 0; i < count; i += 1) {
+  const s = net.connect(Number(process.env.PORT), '127.0.0.1');
+  s.on('connect', () => {
+    connected += 1;
+    // Half stay idle; half send a request the gateway must never read.
+    if (i % 2) s.write('GET /echo?' + process.env.MARK + ' HTTP/1.1\\r\\nHost: ' + process.env.HOST_HEADER + '\\r\\n\\r\\n');
+  });
+  s.on('data', (c) => (bytes += c.length));
+  s.on('error', (e) => { if (e.code === 'ECONNRESET') resets += 1; });
+  s.on('close', () => { closed += 1; finish(); });
+}
+`;
+      const reads = peerTableReads();
+      const flood = runAs(
+        NOBODY,
+        script,
+        { PORT: String(gw.port), COUNT: String(COUNT), MARK: mark, HOST_HEADER: gw.host('echo') },
+        20_000,
+      );
+      // The owner is served while the flood runs.
+      const own = marker('owner-during-flood');
+      expect((await gw.request({ host: gw.host('echo'), path: `/echo?${own}` })).status).toBe(200);
+      const result = JSON.parse(await flood) as {
+        connected: number;
+        closed: number;
+        bytes: number;
+        timedOut?: boolean;
+      };
+      expect(result.timedOut, JSON.stringify(result)).toBeUndefined();
+      expect(result.connected).toBeGreaterThan(COUNT / 2);
+      expect(result.closed).toBe(COUNT);
+      expect(result.bytes).toBe(0);
+      expect(reached(up, mark)).toEqual([]);
+      // One read of the table answers every connection waiting at that moment.
+      expect(peerTableReads() - reads).toBeLessThan(COUNT / 10);
+      await expectStillServing(gw, up);
+    },
+  );
+});
+
+describe('a connection outlives the mode it was accepted in', () => {
+  it.skipIf(!canSwitchUser)(
+    'a keep-alive connection another OS user opened in login mode, reused after a flip to impersonation, gets 403 PEER_NOT_OWNER (root, Linux)',
+    async () => {
+      const fup = await startUpstream();
+      const fgw = await startGateway({
+        env: { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1' },
+        apps: [{ slug: 'echo', upstream: fup.url }],
+      });
+      try {
+        setIdentn(fgw.core.store, { impersonation: false }, 'test');
+        const mark = marker('flip');
+        // One connection, two requests: the second waits for a line on stdin.
+        const script = `
+const net = require('node:net');
+const s = net.connect(Number(process.env.PORT), '127.0.0.1');
+let out = '';
+const ask = (host, path) => s.write('GET ' + path + ' HTTP/1.1\\r\\nHost: ' + host + '\\r\\n\\r\\n');
+s.on('connect', () => ask(process.env.ROOT_HOST, '/api/v1/global/config'));
+s.on('data', (c) => {
+  out += c;
+  const statuses = [...out.matchAll(/HTTP\\/1\\.1 (\\d{3})/g)].map((m) => m[1]);
+  if (statuses.length === 1 && !s.asked) { s.asked = true; console.log('first ' + statuses[0]); }
+  if (statuses.length === 2) { console.log('second ' + statuses[1] + ' ' + (out.includes('PEER_NOT_OWNER') ? 'PEER_NOT_OWNER' : '')); s.destroy(); }
+});
+s.on('close', () => process.exit(0));
+process.stdin.once('data', () => ask(process.env.APP_HOST, '/echo?' + process.env.MARK));
+setTimeout(() => process.exit(1), 8000);
+`;
+        const child = spawn(process.execPath, ['-e', script], {
+          uid: NOBODY,
+          gid: NOBODY,
+          cwd: '/',
+          env: {
+            PATH: process.env.PATH ?? '',
+            PORT: String(fgw.port),
+            ROOT_HOST: `localhost:${fgw.port}`,
+            APP_HOST: fgw.host('echo'),
+            MARK: mark,
+          },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
+        let printed = '';
+        child.stdout.on('data', (c: Buffer) => (printed += c.toString()));
+        while (!printed.includes('first')) await once(child.stdout, 'data');
+        expect(printed).toContain('first 200');
+        setIdentn(fgw.core.store, { impersonation: true }, 'test');
+        child.stdin.write('go\n');
+        await once(child, 'exit');
+        expect(printed).toContain('second 403 PEER_NOT_OWNER');
+        expect(reached(fup, mark)).toEqual([]);
+      } finally {
+        await fgw.close();
+        await fup.close();
+      }
+    },
+  );
 });

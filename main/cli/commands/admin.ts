@@ -85,12 +85,12 @@ export function registerAdmin(program: Command): void {
       await withStore(o, (store) => {
         const bans = store.regulation.activeBans(store.clock.now());
         if (bans.length === 0) return print('no active bans');
-        for (const b of bans) print(`${b.username === '*' ? '* (every sign-in)' : b.username}  until ${when(b.until)}`);
+        for (const b of bans) print(`${b.username}  client ${b.client}  until ${when(b.until)}`);
       });
     });
   ban
     .command('lift')
-    .description('lift the ban on a username ("*" for the ban on every sign-in)')
+    .description('lift the ban on a username, for every client')
     .requiredOption('--username <name>', 'the banned username')
     .action(async (o: CommonOptions & { username: string }) => {
       await withStore(o, (store) => {

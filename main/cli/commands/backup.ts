@@ -15,15 +15,15 @@ export function registerBackup(program: Command): void {
     .command('restore')
     .description(
       'replace the database with a backup; stop latchkey serve (and the desktop app) first: ' +
-        'restore refuses while a gateway runs on this data directory',
+        'restore refuses while any Latchkey process uses this data directory. Everyone signs in again after it',
     )
     .argument('<file>', 'a file written by latchkey backup')
     .action(async (file: string, o: CommonOptions) => {
       // Not withStore: opening the store first would create a database (and an admin
       // password) in an empty data directory, only to replace it.
-      await restoreDatabase(dataDirOf(o), file);
+      restoreDatabase(dataDirOf(o), file);
       // Opening the restored store migrates an older schema now, where errors are seen.
       await withStore(o, (store) => forgetStaleInitialPassword(store));
-      print(`restored from ${file}`);
+      print(`restored from ${file}; sessions do not survive a restore: everyone signs in again`);
     });
 }

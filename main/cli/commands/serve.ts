@@ -3,11 +3,25 @@ import type { Command } from 'commander';
 import { mintConsoleLink } from '../../core/api/console-sessions.js';
 import { createCore } from '../../core/index.js';
 import { stderrLogger } from '../../core/log.js';
+import { storageFault } from '../../core/storage-fault.js';
 import { dataDirOf, portNumber, print, type CommonOptions } from '../context.js';
 
 interface ServeOptions extends CommonOptions {
   port?: number;
   host?: string;
+}
+
+/**
+ * The address to print: `localhost` while the gateway listens only where that name (and
+ * `latchkey.localhost`, the console's) leads, 127.0.0.1 and ::1; else the address it
+ * does listen on, since the name would lead where nothing answers.
+ */
+export function announce(addresses: readonly string[], port: number): { origin: string; consoleReachable: boolean } {
+  const loopbackNames = addresses.every((a) => a === '127.0.0.1' || a === '::1');
+  const wildcard = addresses.some((a) => a === '0.0.0.0' || a === '::');
+  const first = addresses[0] ?? '127.0.0.1';
+  const host = loopbackNames ? 'localhost' : first.includes(':') ? `[${first}]` : first;
+  return { origin: `http://${host}:${port}`, consoleReachable: loopbackNames || wildcard };
 }
 
 export function registerServe(program: Command): void {
@@ -32,8 +46,21 @@ export function registerServe(program: Command): void {
         await core.close();
         throw error;
       }
-      print(`latchkey listening on http://localhost:${listening.port}`);
-      print(`console: ${mintConsoleLink(core.store, listening.port)}`);
+      const where = announce(listening.addresses, listening.port);
+      let consoleLine: string;
+      try {
+        // Minted before anything is printed: a link that cannot be written is a start that failed.
+        consoleLine = where.consoleReachable
+          ? `console: ${mintConsoleLink(core.store, listening.port)}`
+          : `console: no link printed: browsers take latchkey.localhost to 127.0.0.1 and ::1, where this ` +
+            `gateway does not listen; through a proxy that sends Host latchkey.localhost:${listening.port} ` +
+            `to ${where.origin}, latchkey console-link prints one`;
+      } catch (error) {
+        await core.close();
+        throw storageFault(error, dataDir) ?? error;
+      }
+      print(`latchkey listening on ${where.origin}`);
+      print(consoleLine);
       if (existsSync(core.store.files.initialAdminPassword)) {
         print(`initial admin password: ${core.store.files.initialAdminPassword}`);
       }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
+import { bindingHolds, bindingOf, type Peer } from '../auth/peer-binding.js';
 import type { Clock } from '../clock.js';
 import { writeOwnerOnlyFile } from '../data-dir.js';
 import type { Store } from '../store.js';
@@ -35,24 +36,28 @@ export function redeemConsoleLink(store: Store, code: string): boolean {
   return matches;
 }
 
-/** Console sessions from redeemed links: in the gateway's memory, 30 minutes idle. */
+/**
+ * Console sessions from redeemed links: in the gateway's memory, 30 minutes idle, bound
+ * to the OS user whose connection redeemed the link (a cookie received by another local
+ * program is worth nothing over its connection).
+ */
 export class ConsoleSessions {
-  private readonly sessions = new Map<string, { lastSeen: number }>();
+  private readonly sessions = new Map<string, { lastSeen: number; peer: string | undefined }>();
 
   constructor(private readonly clock: Clock) {}
 
-  start(): string {
+  start(peer: Peer): string {
     const id = randomBytes(24).toString('base64url');
-    this.sessions.set(id, { lastSeen: this.clock.now() });
+    this.sessions.set(id, { lastSeen: this.clock.now(), peer: bindingOf(peer) });
     return id;
   }
 
-  /** Whether the session is alive; keeps it alive. */
-  touch(id: string | undefined): boolean {
+  /** Whether the session is alive and bound to this peer; keeps it alive. */
+  touch(id: string | undefined, peer: Peer): boolean {
     if (!id) return false;
     const session = this.sessions.get(id);
     const now = this.clock.now();
-    if (!session) return false;
+    if (!session || !bindingHolds(session.peer, peer)) return false;
     if (now - session.lastSeen >= CONSOLE_IDLE_MS) {
       this.sessions.delete(id);
       return false;
@@ -61,7 +66,9 @@ export class ConsoleSessions {
     return true;
   }
 
-  end(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
+  /** Ends the session, when asked over a connection of the OS user it is bound to. */
+  end(id: string | undefined, peer: Peer): void {
+    const session = id ? this.sessions.get(id) : undefined;
+    if (id && session && bindingHolds(session.peer, peer)) this.sessions.delete(id);
   }
 }

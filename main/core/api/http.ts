@@ -4,7 +4,9 @@ import { API, type ApiMethod } from '../../common/api.js';
 import { describeIssues } from '../../common/apps.js';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
+import { clientOf } from '../gateway/client.js';
 import { readCookie } from '../gateway/cookies.js';
+import { peerOf } from '../gateway/peer-user.js';
 import { sendError, sendJson } from '../gateway/respond.js';
 import { sessionOf, type AuthDeps } from '../gateway/sign-in.js';
 import type { HostContext } from '../gateway/auth-routes.js';
@@ -24,12 +26,15 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   APP_PINNED: 409,
   USER_EXISTS: 409,
   IDENTN_PINNED: 409,
+  EXTRA_HOSTS_IN_IMPERSONATION: 409,
   LAST_ADMIN: 409,
   ADMIN_PASSWORD_NOT_CHOSEN: 409,
   APP_NOT_RUNNABLE: 409,
   APP_START_FAILED: 503,
   LAUNCHER_NOT_RUNNING: 503,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  LOGIN_BANNED: 429,
+  LOGIN_BUSY: 503,
 };
 
 /** Routes by [HTTP method, path] to API methods, built once from the contract. */
@@ -47,7 +52,8 @@ export function apiMethodFor(httpMethod: string, path: string): ApiMethod | unde
  * Never impersonation mode, never a service-account token.
  */
 async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps, ctx: HostContext): Promise<Caller> {
-  if (auth.consoleSessions.touch(readCookie(req.headers.cookie, consoleCookieName(ctx.port)))) {
+  const consoleSession = readCookie(req.headers.cookie, consoleCookieName(ctx.port));
+  if (consoleSession && auth.consoleSessions.touch(consoleSession, await peerOf(req.socket))) {
     return { kind: 'console-link' };
   }
   const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;
@@ -60,7 +66,7 @@ async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps,
   if (signedIn.user.role !== 'Admin' && !('anyUser' in API[method])) {
     throw new LatchkeyError('FORBIDDEN', 'only an Admin may do this');
   }
-  return { kind: 'user', user: signedIn.user, session: signedIn.session };
+  return { kind: 'user', user: signedIn.user, session: signedIn.session, client: await clientOf(req.socket) };
 }
 
 async function inputOf(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -93,6 +99,7 @@ export async function serveApi(
     if (error instanceof BodyTooLarge)
       return sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');
     if (!isLatchkeyError(error)) throw error;
+    if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
     sendJson(res, STATUS[error.code] ?? 400, error.toJSON());
   }
 }

@@ -30,20 +30,24 @@ import {
   setEnabled,
   setRole,
   viewOf,
+  type PasswordProof,
 } from '../users-service.js';
 import type { Launcher } from '../launcher/launcher.js';
 import { logFileOf, tailFile } from '../launcher/log-file.js';
 import { probeAll } from './health.js';
 
-const stoppedStatus = (): RunStatusDto => ({ state: 'stopped', reason: null, pid: null, retryAt: null, lastLines: [] });
 import { runtimeLicences } from './licences.js';
 
+const stoppedStatus = (): RunStatusDto => ({ state: 'stopped', reason: null, pid: null, retryAt: null, lastLines: [] });
+
 /**
- * Who calls the console API: the holder of a console link, or a signed-in Admin. The
+ * Who calls the console API: the holder of a console link, or a signed-in user, with the
+ * client of their connection (`uid:<n>`, see Regulation) for what is regulated. The
  * desktop window calls as the console link does, marked `via: 'desktop'`: only it (and
  * the CLI and config file, which do not come through here) may define a command.
  */
-export type Caller = { kind: 'console-link'; via?: 'desktop' } | { kind: 'user'; user: User; session: SessionRow };
+export type Caller =
+  { kind: 'console-link'; via?: 'desktop' } | { kind: 'user'; user: User; session: SessionRow; client: string };
 
 /**
  * Defining or changing the command an app runs is code execution: the HTTP console
@@ -85,6 +89,8 @@ function keepRun(input: AppInput, existing: App | undefined): AppInput {
 
 export interface ConsoleApiDeps {
   store: Store;
+  /** Proves a current password (regulated) and hashes a new one (capped), for account.changePassword. */
+  passwords: PasswordProof;
   port(): number;
   /** What runs the apps, where one does (the gateway's process). */
   launcher?: () => Launcher | undefined;
@@ -117,7 +123,7 @@ function lifetime(text: string): number | null {
  * The console API (DESIGN: one service, two transports). Every method takes its parsed
  * input and the caller; transports check who may call, this checks what they may do.
  */
-export function createConsoleApi({ store, port, launcher }: ConsoleApiDeps): Handlers {
+export function createConsoleApi({ store, passwords, port, launcher }: ConsoleApiDeps): Handlers {
   const running = () => {
     const l = launcher?.();
     if (!l) throw new LatchkeyError('LAUNCHER_NOT_RUNNING', 'nothing runs the apps in this process');
@@ -236,13 +242,15 @@ export function createConsoleApi({ store, port, launcher }: ConsoleApiDeps): Han
       return { revoked: id };
     },
     'bans.list': () =>
-      store.regulation.activeBans(store.clock.now()).map(({ username, until }) => ({ username, until })),
+      store.regulation
+        .activeBans(store.clock.now())
+        .map(({ username, client, until }) => ({ username, client, until })),
     'bans.lift': ({ username }, caller) => ({ lifted: liftBan(store, username.trim().toLowerCase(), actorOf(caller)) }),
     'account.changePassword': async (input, caller) => {
       if (caller.kind !== 'user') {
         throw new LatchkeyError('SESSION_REQUIRED', 'the console link has no account; sign in to change your password');
       }
-      await changeOwnPassword(store, caller.user, input, caller.session.id);
+      await changeOwnPassword(store, passwords, caller.user, input, caller.client, caller.session.id);
       return { changed: true };
     },
     'audit.list': ({ limit, offset, kind, user }) => {

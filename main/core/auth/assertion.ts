@@ -72,8 +72,10 @@ export interface AssertedIdentity {
 
 /**
  * Signs `X-Latchkey-Jwt-Assertion` (SPEC §6) with the install's ES256 key. Signing costs
- * tens of microseconds, so an assertion per (key, user, viewer, app) is reused for its
- * first minute; the key set is re-read when the store changes.
+ * tens of microseconds, so an assertion is reused for its first minute, keyed by every
+ * claim that can vary between requests (key, user, email, role, viewer, app, issuer): a
+ * demoted Admin must never ride on an assertion that still says Admin. The key set is
+ * re-read when the store changes.
  */
 export class AssertionSigner {
   private current: { kid: string; key: KeyObject } | undefined;
@@ -112,7 +114,15 @@ export class AssertionSigner {
     const signer = this.current;
     if (!signer) throw new Error('no assertion signing key');
     const now = this.clock.now();
-    const cacheKey = `${signer.kid}\n${identity.username}\n${identity.viewer ?? ''}\n${audience}\n${issuer}`;
+    const cacheKey = JSON.stringify([
+      signer.kid,
+      identity.username,
+      identity.email,
+      identity.role,
+      identity.viewer ?? null,
+      audience,
+      issuer,
+    ]);
     const cached = this.cache.get(cacheKey);
     if (cached && cached.until > now) return cached.token;
     const iat = Math.floor(now / 1000);

@@ -1,3 +1,4 @@
+import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store.js';
 import type { AuthDeps } from '../gateway/sign-in.js';
 import { ConsoleSessions } from '../api/console-sessions.js';
@@ -5,23 +6,34 @@ import { AssertionSigner } from './assertion.js';
 import { HandoffCodes } from './handoff.js';
 import { HashGate } from './hash-gate.js';
 import { Login } from './login.js';
-import { Regulation } from './regulation.js';
-import { loadSessionKey } from './session-key.js';
+import { Regulation, type Sleep } from './regulation.js';
+import { openSessionKey } from './session-key.js';
 import { Sessions } from './sessions.js';
 
-/** Sessions, sign-in and its regulation, wired to one store and its settings. */
-export function createAuth(store: Store): AuthDeps {
+/**
+ * Sessions, sign-in and its regulation, wired to one store and its settings. `sleep` is
+ * how regulation waits while it slows sign-in down; tests pass one that does not.
+ */
+export function createAuth(store: Store, log: Logger = silentLogger, sleep?: Sleep): AuthDeps {
   const { config, clock } = store;
-  const sessions = new Sessions(store.sessions, store.users, loadSessionKey(store.dataDir), clock, {
+  const sessionKey = openSessionKey(store.dataDir, store.settings);
+  if (sessionKey.notice) log.warn(sessionKey.notice);
+  const sessions = new Sessions(store.sessions, store.users, sessionKey.key, clock, {
     idleMs: config.get('session.idle-timeout'),
     absoluteMs: config.get('session.absolute-timeout'),
   });
-  const regulation = new Regulation(store.regulation, store.audit, clock, {
-    maxRetries: config.get('regulation.max-retries'),
-    findTimeMs: config.get('regulation.find-time'),
-    banTimeMs: config.get('regulation.ban-time'),
-    globalMaxRetries: config.get('regulation.global-max-retries'),
-  });
+  const regulation = new Regulation(
+    store.regulation,
+    store.audit,
+    clock,
+    {
+      maxRetries: config.get('regulation.max-retries'),
+      findTimeMs: config.get('regulation.find-time'),
+      banTimeMs: config.get('regulation.ban-time'),
+      globalMaxRetries: config.get('regulation.global-max-retries'),
+    },
+    sleep,
+  );
   const login = new Login(store.db, store.users, sessions, regulation, store.audit, new HashGate());
   const signupRole = config.get('auth.internal.signup-enabled') ? config.get('auth.signup-default-role') : undefined;
   const signer = new AssertionSigner(store, clock);

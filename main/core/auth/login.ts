@@ -5,7 +5,7 @@ import type { User, UsersRepo } from '../db/users-repo.js';
 import type { Db } from '../db/open.js';
 import type { HashGate } from './hash-gate.js';
 import { ARGON2_PARAMS, generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
-import type { Regulation } from './regulation.js';
+import { SIGN_UP, UNKNOWN_CLIENT, type Regulation } from './regulation.js';
 import type { Sessions } from './sessions.js';
 import type { SessionRow } from '../db/sessions-repo.js';
 
@@ -36,30 +36,96 @@ export class Login {
     private readonly gate: HashGate,
   ) {}
 
-  async signIn(usernameInput: string, password: string): Promise<{ user: User; session: SessionRow }> {
+  /**
+   * `client` names who tries (`uid:<n>`, see Regulation): failures and bans are kept per
+   * username and client, so another OS user's guesses never lock the owner out.
+   */
+  async signIn(
+    usernameInput: string,
+    password: string,
+    client = UNKNOWN_CLIENT,
+  ): Promise<{ user: User; session: SessionRow }> {
     const username = usernameInput.trim().toLowerCase();
     // Junk never reaches the failure table or the audit log as typed.
     const subject = USERNAME_PATTERN.test(username) ? username : '(invalid username)';
-    this.regulation.assertAllowed(subject);
-
     const user = subject === username ? this.users.findByUsername(username) : undefined;
     const usable = passwordProblem(password) === undefined;
     const hash = user?.passwordHash ?? (await (this.dummyHash ??= hashPassword(generatePassword())));
-    const matches = await this.gate.run(() => verifyPassword(hash, usable ? password : generatePassword()));
+    const matches = await this.checkPassword(subject, client, hash, usable ? password : generatePassword());
 
     if (!user || !user.enabled || !matches || !usable) {
-      this.regulation.recordFailure(subject);
+      this.regulation.recordFailure(subject, client);
       throw new LatchkeyError('LOGIN_FAILED', FAILED);
     }
 
-    const upgraded = needsRehash(user.passwordHash) ? await this.gate.run(() => hashPassword(password)) : undefined;
-    const session = this.db.transaction(() => {
+    const upgraded = needsRehash(user.passwordHash)
+      ? await this.gate.run(() => hashPassword(password), client)
+      : undefined;
+    this.regulation.succeeded(username, client);
+    return { user, session: this.startSession(user, upgraded) };
+  }
+
+  /**
+   * "Change my password" proves the current one: regulated and audited like a sign-in,
+   * in the same bucket (username and client), so it is no side door for guessing.
+   */
+  async proveCurrentPassword(user: User, password: string, client: string): Promise<void> {
+    const usable = passwordProblem(password) === undefined;
+    const matches = await this.checkPassword(
+      user.username,
+      client,
+      user.passwordHash,
+      usable ? password : generatePassword(),
+    );
+    if (!matches || !usable) {
+      this.regulation.recordFailure(user.username, client, { via: 'password.change' });
+      throw new LatchkeyError('PASSWORD_INVALID', 'the current password is wrong');
+    }
+    this.regulation.succeeded(user.username, client);
+  }
+
+  /**
+   * Admits one sign-up attempt from a client, counting it before any work is done: at
+   * most regulation.max-retries attempts per client within find-time, whatever their outcome.
+   */
+  async admitSignUp(client: string): Promise<void> {
+    this.regulation.assertAllowed(SIGN_UP, client);
+    this.regulation.recordAttempt(SIGN_UP, client);
+    await this.regulation.slowDown();
+  }
+
+  /** Hashes a new password within the cap on concurrent hashing. */
+  hash(password: string, client = UNKNOWN_CLIENT): Promise<string> {
+    return this.gate.run(() => hashPassword(password), client);
+  }
+
+  /** Signs in a user who just proved their password another way (their sign-up). */
+  signedUp(user: User): { user: User; session: SessionRow } {
+    return { user, session: this.startSession(user, undefined) };
+  }
+
+  /**
+   * The password check, within the ban and the hash cap. The ban is checked again once
+   * the check's turn comes and once it is done: a burst of guesses sent at once must not
+   * be checked, nor learn a right answer, after the guesses before it earned a ban.
+   */
+  private async checkPassword(subject: string, client: string, hash: string, password: string): Promise<boolean> {
+    this.regulation.assertAllowed(subject, client);
+    await this.regulation.slowDown();
+    const matches = await this.gate.run(() => {
+      this.regulation.assertAllowed(subject, client);
+      return verifyPassword(hash, password);
+    }, client);
+    this.regulation.assertAllowed(subject, client);
+    return matches;
+  }
+
+  private startSession(user: User, upgraded: string | undefined): SessionRow {
+    return this.db.transaction(() => {
       if (upgraded) this.users.rehash(user.id, upgraded);
       this.users.recordLogin(user.id);
-      this.regulation.succeeded(username);
-      this.audit.record('login', username, username);
+      this.audit.record('login', user.username, user.username);
       return this.sessions.start(user);
     })();
-    return { user, session };
   }
 }

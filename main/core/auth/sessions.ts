@@ -18,6 +18,13 @@ export interface SessionLifetimes {
   absoluteMs: number;
 }
 
+/** What a verified token says: the session it names, and the OS user it is bound to. */
+export interface VerifiedToken {
+  sid: string;
+  /** The `peer` claim (see peer-binding.ts); absent where the OS does not say. */
+  peer: string | undefined;
+}
+
 export interface SignedIn {
   user: User;
   session: SessionRow;
@@ -29,8 +36,8 @@ export interface SignedIn {
  * session on every host at the next request, whichever process deleted them.
  */
 export class Sessions {
-  /** Tokens whose signature and claims already verified: `audience \n token` → sid, exp. */
-  private readonly verified = new Map<string, { sid: string; exp: number }>();
+  /** Tokens whose signature and claims already verified: `audience \n token` → claims. */
+  private readonly verified = new Map<string, VerifiedToken & { exp: number }>();
 
   constructor(
     private readonly repo: SessionsRepo,
@@ -54,9 +61,12 @@ export class Sessions {
     return session;
   }
 
-  /** A token for one host (`audience` is its origin), valid until the session's absolute end. */
-  token(session: SessionRow, audience: string): Promise<string> {
-    return new SignJWT({ sid: session.id })
+  /**
+   * A token for one host (`audience` is its origin), valid until the session's absolute
+   * end, bound to the OS user whose connection asked for it (`peer`, signed with the rest).
+   */
+  token(session: SessionRow, audience: string, peer: string | undefined): Promise<string> {
+    return new SignJWT(peer === undefined ? { sid: session.id } : { sid: session.id, peer })
       .setProtectedHeader({ alg: ALGORITHM, typ: SESSION_TYP })
       .setIssuer(ISSUER)
       .setAudience(audience)
@@ -65,12 +75,12 @@ export class Sessions {
       .sign(this.key);
   }
 
-  /** The session id a token names, if its signature and claims hold for this audience. */
-  async verify(token: string, audience: string): Promise<string | undefined> {
+  /** The session a token names and its binding, if its signature and claims hold for this audience. */
+  async verify(token: string, audience: string): Promise<VerifiedToken | undefined> {
     const now = this.clock.now();
     const cacheKey = `${audience}\n${token}`;
     const cached = this.verified.get(cacheKey);
-    if (cached) return cached.exp * 1000 > now ? cached.sid : undefined;
+    if (cached) return cached.exp * 1000 > now ? { sid: cached.sid, peer: cached.peer } : undefined;
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
     try {
       const { payload } = await jwtVerify(token, this.key, {
@@ -81,12 +91,13 @@ export class Sessions {
         requiredClaims: ['exp', 'iat', 'sid'],
         currentDate: new Date(now),
       });
-      const { sid, exp, iat } = payload as { sid: unknown; exp: number; iat: number };
+      const { sid, exp, iat, peer } = payload as { sid: unknown; exp: number; iat: number; peer?: unknown };
       // jose checks that iat is a number, not that it is in the past.
       if (typeof sid !== 'string' || iat * 1000 > now + 5_000) return undefined;
+      if (peer !== undefined && typeof peer !== 'string') return undefined;
       if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
-      this.verified.set(cacheKey, { sid, exp });
-      return sid;
+      this.verified.set(cacheKey, { sid, peer, exp });
+      return { sid, peer };
     } catch {
       return undefined;
     }

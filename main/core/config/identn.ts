@@ -139,3 +139,20 @@ export function assertNotPinned(config: Config, next: Record<Authenticator, bool
     }
   }
 }
+
+/**
+ * Impersonation mode holds only where browsers send fetch metadata, which they do for
+ * trustworthy origins (`localhost`, `*.localhost`) only: on an extra name such as
+ * `devbox.lan` no `<img>` or `<script>` from a foreign page can be told from the owner.
+ * So extra names and impersonation never go together; `what` says what is refused.
+ */
+export function assertNoExtraHostsForImpersonation(config: Config, what: string): void {
+  const extra = config.get('gateway.allowed-hosts');
+  if (extra.length === 0) return;
+  const where = config.pinned('gateway.allowed-hosts')?.by ?? envName('gateway.allowed-hosts');
+  throw new LatchkeyError(
+    'EXTRA_HOSTS_IN_IMPERSONATION',
+    `${what}: gateway.allowed-hosts adds ${extra.join(', ')} (set by ${where}), where browsers send no fetch ` +
+      `metadata and any web page could act as you; remove it there or keep impersonation off`,
+  );
+}

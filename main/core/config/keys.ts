@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appInputSchema, ROLES, USERNAME_PATTERN } from '../../common/apps.js';
+import { appInputSchema, EMAIL_PATTERN, EMAIL_RULE, ROLES, USERNAME_PATTERN } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 
 const TRUE_WORDS = ['true', '1', 'on', 'yes'];
@@ -61,14 +61,17 @@ export const SETTINGS = {
     default: 'admin',
   },
   'auth.internal.admin.password': { schema: z.string().min(1), default: undefined as string | undefined },
-  'auth.internal.admin.email': { schema: z.email(), default: 'admin@localhost.localdomain' },
+  'auth.internal.admin.email': {
+    schema: z.string().regex(EMAIL_PATTERN, EMAIL_RULE),
+    default: 'admin@localhost.localdomain',
+  },
   'session.idle-timeout': { schema: duration, default: 12 * 3_600_000 },
   'session.absolute-timeout': { schema: duration, default: 7 * 86_400_000 },
   /** Authelia's regulation: max-retries failures within find-time ban a username for ban-time. */
   'regulation.max-retries': { schema: z.coerce.number().int().min(1), default: 3 },
   'regulation.find-time': { schema: duration, default: 2 * 60_000 },
   'regulation.ban-time': { schema: duration, default: 5 * 60_000 },
-  /** Failures across all usernames within find-time that suspend every sign-in for ban-time. */
+  /** Failures across all usernames within find-time past which every sign-in is slowed (never refused). */
   'regulation.global-max-retries': { schema: z.coerce.number().int().min(1), default: 30 },
   'gateway.allowed-hosts': { schema: hostNames, default: [] as string[] },
   'gateway.max-body-size': { schema: byteSize, default: 1024 ** 3 },

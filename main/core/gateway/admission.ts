@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { App } from '../../common/apps.js';
 import type { Logger } from '../log.js';
 import type { LiveState, Snapshot } from '../state.js';
-import { checkBrowserRequest, type Refusal } from './fetch-metadata.js';
+import { checkBrowserRequest, checkSpeculativeLoad, SPECULATION_HEADERS, type Refusal } from './fetch-metadata.js';
 import { countHeader } from './headers.js';
-import { classifyHost, originOf, type HostTarget } from './hosts.js';
+import { classifyHost, getsFetchMetadata, originOf, type HostTarget } from './hosts.js';
 import { canTellPeerUser, isOwnUser } from './peer-user.js';
 
 export interface AdmissionDeps {
@@ -32,7 +33,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 /**
  * The checks every request and every upgrade passes before routing, in order: framing,
  * Host (DNS rebinding), the store (fail closed), the mode's bind and peer rules, and the
- * browser rule of SPEC §7.
+ * browser rules of SPEC §7 (fetch metadata, then speculative loads).
  */
 export function admit(
   req: IncomingMessage,
@@ -74,6 +75,14 @@ export function admit(
         message: 'impersonation mode is refused while listening beyond loopback',
       };
     }
+    // Refused at start and on a flip too; this holds when another process turned it on.
+    if (!getsFetchMetadata(target)) {
+      return {
+        status: 421,
+        code: 'HOST_NOT_SERVED',
+        message: `impersonation mode serves only localhost names, not ${target.name} (gateway.allowed-hosts)`,
+      };
+    }
     const own = canTellPeerUser && deps.ownUid !== undefined ? isOwnUser(req.socket, deps.ownUid) : true;
     // The first request of a connection waits for the OS to say who is on the other end.
     if (own instanceof Promise) return own;
@@ -100,7 +109,37 @@ export function admit(
     app?.allowedOrigins ?? [],
   );
   if (refusal) return refusal;
+  const speculative = checkSpeculativeLoad(
+    SPECULATION_HEADERS.map((name) => header(req, name)),
+    snapshot.identn.impersonation.enabled,
+  );
+  if (speculative) return speculative;
   return { target, snapshot, app };
+}
+
+/**
+ * The pass before framing, on every accepted (paused) connection: in impersonation mode
+ * a connection from another OS user is closed before a byte of it is read, so idle
+ * connections of another user cannot hold the gateway's descriptors. The mode is read
+ * live: it can change between two connections. Other modes read on at once; requests
+ * then pass the rules above.
+ */
+export function admitConnection(socket: Socket, deps: AdmissionDeps): void {
+  let impersonating: boolean;
+  try {
+    impersonating = deps.state.current().identn.impersonation.enabled;
+  } catch {
+    // Unreadable settings: the request is answered 503 by admit(), never served.
+    impersonating = false;
+  }
+  if (!impersonating || !canTellPeerUser || deps.ownUid === undefined) {
+    socket.resume();
+    return;
+  }
+  const decide = (own: boolean) => (own ? socket.resume() : socket.destroy());
+  const own = isOwnUser(socket, deps.ownUid);
+  if (own instanceof Promise) void own.then(decide);
+  else decide(own);
 }
 
 export function isRefusal(value: Admitted | Refusal): value is Refusal {
@@ -120,4 +159,9 @@ export function whenAdmitted(
     return;
   }
   then(decision);
+}
+
+/** The decision of `whenAdmitted`, as a promise. */
+export function admission(req: IncomingMessage, isUpgrade: boolean, deps: AdmissionDeps): Promise<Admitted | Refusal> {
+  return new Promise((resolve) => whenAdmitted(req, isUpgrade, deps, resolve));
 }

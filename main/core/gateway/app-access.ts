@@ -1,35 +1,47 @@
 import type { IncomingMessage } from 'node:http';
 import type { App } from '../../common/apps.js';
 import type { ErrorCode } from '../../common/errors.js';
+import type { AssertedIdentity } from '../auth/assertion.js';
 import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
 import { allows, assertedHeaders, identify, isPublicPath } from './identify.js';
+import { isHeaderSafe } from './identity-headers.js';
 import { forbiddenPage } from './pages.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 
-export type Access =
-  /** Proxy, adding these identity headers (none on a public path without identity). */
-  | { kind: 'allow'; identityHeaders: string[] }
+/** Who a request to an app is let in as: undefined on a public path without identity. */
+export type Admission = { kind: 'allow'; identity: AssertedIdentity | undefined };
+
+export type Decision =
+  | Admission
   /** A browser without a session: send it to sign in. */
   | { kind: 'sign-in' }
   | { kind: 'refuse'; status: number; code: ErrorCode; message: string; html?: string };
 
+export type Access =
+  /** Proxy, adding these identity headers (none on a public path without identity). */
+  (Admission & { identityHeaders: string[] }) | Exclude<Decision, Admission>;
+
+const PUBLIC: Admission = { kind: 'allow', identity: undefined };
+
 /**
- * The one decision for a request to an app — proxied, WebSocket or forward auth: who is
- * asking, and whether the app's policy lets them in. Public paths need no identity.
+ * The one decision for a request to an app — proxied, WebSocket, forward auth, and the
+ * re-decision of a stream still open: who is asking, and whether the app's policy lets
+ * them in. Public paths need no identity. Nothing is signed here: a re-decision needs
+ * only the verdict.
  */
-export async function decideAccess(
+export async function decide(
   req: IncomingMessage,
   app: App,
   path: string,
   snapshot: Snapshot,
   auth: AuthDeps,
   ctx: HostContext,
-): Promise<Access> {
+): Promise<Decision> {
   const publicPath = isPublicPath(app, path);
   const who = await identify(req, snapshot, auth, ctx, true);
   if (who.kind === 'refused') {
-    if (publicPath) return { kind: 'allow', identityHeaders: [] };
+    if (publicPath) return PUBLIC;
     return {
       kind: 'refuse',
       status: who.status,
@@ -38,7 +50,7 @@ export async function decideAccess(
     };
   }
   if (who.kind === 'none') {
-    if (publicPath) return { kind: 'allow', identityHeaders: [] };
+    if (publicPath) return PUBLIC;
     if (ctx.tokenizerOn && isNavigation(req)) return { kind: 'sign-in' };
     return {
       kind: 'refuse',
@@ -49,7 +61,7 @@ export async function decideAccess(
   }
   const { identity } = who;
   if (!allows(app, identity)) {
-    if (publicPath) return { kind: 'allow', identityHeaders: [] };
+    if (publicPath) return PUBLIC;
     const viewing = identity.viewer ? ` (viewed by ${identity.viewer})` : '';
     return {
       kind: 'refuse',
@@ -59,5 +71,30 @@ export async function decideAccess(
       html: forbiddenPage(app, identity.username, identity.viewer),
     };
   }
-  return { kind: 'allow', identityHeaders: await assertedHeaders(identity, app, auth, ctx) };
+  // Usernames are checked when created; a row that slipped past (an older database) gets
+  // a clear refusal rather than a header Node would refuse with a 500.
+  if (!isHeaderSafe(identity.username) || (identity.viewer !== undefined && !isHeaderSafe(identity.viewer))) {
+    return {
+      kind: 'refuse',
+      status: 403,
+      code: 'FORBIDDEN',
+      message: 'this account has a username Latchkey cannot assert; an Admin must re-create it',
+    };
+  }
+  return { kind: 'allow', identity };
+}
+
+/** The decision of `decide`, with the identity headers to add when it lets the request in. */
+export async function decideAccess(
+  req: IncomingMessage,
+  app: App,
+  path: string,
+  snapshot: Snapshot,
+  auth: AuthDeps,
+  ctx: HostContext,
+): Promise<Access> {
+  const decision = await decide(req, app, path, snapshot, auth, ctx);
+  if (decision.kind !== 'allow') return decision;
+  const { identity } = decision;
+  return { kind: 'allow', identity, identityHeaders: identity ? await assertedHeaders(identity, app, auth, ctx) : [] };
 }

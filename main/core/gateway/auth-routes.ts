@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { createUser } from '../users-service.js';
+import { clientOf } from './client.js';
 import { BodyTooLarge, readFields } from './body.js';
 import { clearCookie, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
 import { consoleLinkPage, loginPage, logoutPage, refusalPage } from './pages.js';
@@ -10,7 +11,9 @@ import { consoleCookieName } from '../api/http.js';
 import { sendError, sendHtml, sendJson } from './respond.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
 import { appTarget, safeLocalPath } from './return-address.js';
-import { isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
+import { bindablePeer, isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
+import { isOwnerPeer, peerOf } from './peer-user.js';
+import { bindingOf, type Peer } from '../auth/peer-binding.js';
 
 export interface HostContext {
   port: number;
@@ -34,6 +37,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_JSON: 400,
   PASSWORD_INVALID: 400,
   HANDOFF_INVALID: 400,
+  HANDOFF_BUSY: 503,
+  PEER_UNKNOWN: 403,
   SIGNUP_OFF: 404,
   USER_EXISTS: 409,
   USER_INVALID: 400,
@@ -67,11 +72,11 @@ function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
   sendError(req, res, STATUS[error.code] ?? 400, error.code, error.message);
 }
 
-/** Sets a session cookie for one host and answers a sign-in. */
-async function sessionCookie(auth: AuthDeps, ctx: HostContext, session: { id: string; expiresAt: number }) {
+/** Sets a session cookie for one host, bound to the OS user of this connection, and answers a sign-in. */
+async function sessionCookie(auth: AuthDeps, ctx: HostContext, session: { id: string; expiresAt: number }, peer: Peer) {
   const full = auth.store.sessions.find(session.id);
   if (!full) throw new LatchkeyError('SESSION_REQUIRED', 'the session ended before it could be handed over');
-  const token = await auth.sessions.token(full, ctx.origin);
+  const token = await auth.sessions.token(full, ctx.origin, bindingOf(peer));
   return cookie(sessionCookieName(ctx.port), token, {
     maxAgeSeconds: (full.expiresAt - auth.store.clock.now()) / 1000,
   });
@@ -122,8 +127,10 @@ async function postLogin(req: IncomingMessage, res: ServerResponse, auth: AuthDe
   // A form without an action posts to the page's own address, rd and all.
   const returnTo = safeLocalPath(fields.rd ?? query(req).get('rd'));
   try {
-    const { user, session } = await auth.login.signIn(fields.username ?? '', fields.password ?? '');
-    const set = await sessionCookie(auth, ctx, session);
+    const peer = await bindablePeer(req);
+    const client = await clientOf(req.socket);
+    const { user, session } = await auth.login.signIn(fields.username ?? '', fields.password ?? '', client);
+    const set = await sessionCookie(auth, ctx, session, peer);
     if (form) return redirect(res, returnTo, [set]);
     sendJson(res, 200, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
   } catch (error) {
@@ -140,18 +147,29 @@ async function postSignup(req: IncomingMessage, res: ServerResponse, auth: AuthD
   }
   const { fields, form } = await readFields(req);
   const username = (fields.username ?? '').trim().toLowerCase();
+  const peer = await bindablePeer(req);
+  const client = await clientOf(req.socket);
+  let signedUp;
   try {
+    // Regulated and capped like a sign-in: a flood creates a few accounts, then waits.
+    await auth.login.admitSignUp(client);
     await createUser(
       auth.store,
       { username, password: fields.password ?? '', email: fields.email || undefined, role: auth.signupRole },
       username,
+      (password) => auth.login.hash(password, client),
     );
+    // The password was just hashed: no second hash to sign the new user in.
+    const created = auth.store.users.findByUsername(username);
+    if (!created) throw new LatchkeyError('USER_NOT_FOUND', `user "${username}" was deleted as it signed up`);
+    signedUp = auth.login.signedUp(created);
   } catch (error) {
     if (!form || !isLatchkeyError(error) || !STATUS[error.code]) throw error;
+    if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
     return sendHtml(res, STATUS[error.code] as number, loginPage('/', error.message, fields.username ?? ''));
   }
-  const { user, session } = await auth.login.signIn(username, fields.password ?? '');
-  const set = await sessionCookie(auth, ctx, session);
+  const { user, session } = signedUp;
+  const set = await sessionCookie(auth, ctx, session, peer);
   if (form) return redirect(res, safeLocalPath(fields.rd), [set]);
   sendJson(res, 201, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
 }
@@ -163,6 +181,18 @@ async function consoleLink(req: IncomingMessage, res: ServerResponse, auth: Auth
   }
   if (req.method !== 'POST') return sendError(req, res, 405, 'NOT_FOUND', 'use POST to open the console');
   const { fields } = await readFields(req);
+  // The link is the owner's (its file is owner-only): in every mode, another OS user who
+  // learnt it gets nothing, and the link is not burnt for the owner.
+  const peer = await peerOf(req.socket);
+  if (!isOwnerPeer(peer)) {
+    return sendError(
+      req,
+      res,
+      403,
+      'PEER_NOT_OWNER',
+      'a console link opens the console only for the OS user who runs Latchkey',
+    );
+  }
   if (!redeemConsoleLink(auth.store, fields.code ?? '')) {
     return sendError(
       req,
@@ -172,7 +202,7 @@ async function consoleLink(req: IncomingMessage, res: ServerResponse, auth: Auth
       'this console link was already used or has expired; run latchkey console-link for a new one',
     );
   }
-  const id = auth.consoleSessions.start();
+  const id = auth.consoleSessions.start(peer);
   // A session cookie: gone with the browser; the gateway ends it after 30 idle minutes.
   const set = `${consoleCookieName(ctx.port)}=${id}; Path=/; HttpOnly; SameSite=Strict`;
   redirect(res, '/', [set]);
@@ -188,7 +218,7 @@ async function logout(
   if (req.method === 'GET' || req.method === 'HEAD') return sendHtml(res, 200, logoutPage('/.latchkey/logout'));
   if (req.method !== 'POST') return sendError(req, res, 405, 'NOT_FOUND', 'use POST to sign out');
   const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
-  auth.consoleSessions.end(readCookie(req.headers.cookie, consoleCookieName(ctx.port)));
+  auth.consoleSessions.end(readCookie(req.headers.cookie, consoleCookieName(ctx.port)), await peerOf(req.socket));
   if (signedIn) {
     // One row for every host: deleting it signs the browser out everywhere.
     auth.sessions.end(signedIn.session.id);
@@ -209,7 +239,7 @@ async function handoff(req: IncomingMessage, res: ServerResponse, auth: AuthDeps
   }
   const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
   if (!signedIn) return redirect(res, `/.latchkey/login?rd=${encodeURIComponent(req.url as string)}`);
-  const code = auth.codes.mint(signedIn.session.id, target.origin, state);
+  const code = auth.codes.mint(signedIn.session.id, target.origin, state, await peerOf(req.socket));
   redirect(res, `${target.origin}/.latchkey/callback?code=${code}&rd=${encodeURIComponent(target.path)}`);
 }
 
@@ -226,7 +256,10 @@ export async function appAuthRoute(
     if (path === '/.latchkey/callback' && req.method === 'GET' && ctx.tokenizerOn) {
       const params = query(req);
       const state = readCookie(req.headers.cookie, stateCookieName(ctx.port));
-      const sid = auth.codes.redeem(params.get('code') ?? '', ctx.origin, state);
+      // A code redeemed over another OS user's connection than the one that minted it is
+      // void: else a planted state cookie signs the browser in as whoever minted it.
+      const peer = await peerOf(req.socket);
+      const sid = auth.codes.redeem(params.get('code') ?? '', ctx.origin, state, peer);
       const signedIn = sid === undefined ? undefined : auth.sessions.resolve(sid);
       if (!signedIn) {
         return sendError(
@@ -238,7 +271,7 @@ export async function appAuthRoute(
           refusalPage(400, 'This sign-in link has expired or was already used. Open the app again'),
         );
       }
-      const set = await sessionCookie(auth, ctx, signedIn.session);
+      const set = await sessionCookie(auth, ctx, signedIn.session, peer);
       return redirect(
         res,
         safeLocalPath(params.get('rd')),

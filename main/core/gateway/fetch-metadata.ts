@@ -54,6 +54,44 @@ export function checkBrowserRequest(
   );
 }
 
+/**
+ * The headers by which browsers mark a load nobody has asked to see yet: speculation-rules
+ * prefetch and prerender (`Sec-Purpose: prefetch`, `prefetch;prerender`), `<link
+ * rel=prefetch>` and older browsers' `Purpose: prefetch`, `X-Purpose: preview`,
+ * `X-Moz: prefetch`.
+ */
+export const SPECULATION_HEADERS = ['sec-purpose', 'purpose', 'x-purpose', 'x-moz'] as const;
+const SPECULATIVE_TOKENS = new Set(['prefetch', 'prerender', 'preview']);
+
+/**
+ * SPEC §7: in impersonation mode a speculative load is never served as the user. A page
+ * may ask the browser to prefetch or prerender any address, and such a request arrives
+ * with `Sec-Fetch-Site: none` and `Sec-Fetch-Mode: navigate`, as if the user had typed
+ * it. The real navigation that follows carries no such mark and is served. A 503 makes
+ * browsers drop the prefetch (the conventional answer to refuse one) and no-store keeps
+ * it out of every cache.
+ */
+export function checkSpeculativeLoad(
+  values: readonly (string | undefined)[],
+  impersonating: boolean,
+): Refusal | undefined {
+  if (!impersonating) return undefined;
+  const speculative = values.some(
+    (value) =>
+      value !== undefined &&
+      value
+        .toLowerCase()
+        .split(/[\s,;=]+/)
+        .some((t) => SPECULATIVE_TOKENS.has(t)),
+  );
+  if (!speculative) return undefined;
+  return {
+    status: 503,
+    code: 'SPECULATIVE_LOAD',
+    message: 'a prefetch or prerender is not served as you in impersonation mode; opening the address is',
+  };
+}
+
 function refuse(code: ErrorCode, message: string): Refusal {
   return { status: 403, code, message };
 }

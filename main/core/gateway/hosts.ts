@@ -52,6 +52,15 @@ export function baseNames(extra: readonly string[]): ReadonlySet<string> {
   return new Set(['localhost', ...extra]);
 }
 
+/**
+ * Whether browsers treat the host as a trustworthy origin and so send it fetch metadata:
+ * the loopback literals, `localhost` and `*.localhost`. Extra names (`devbox.lan`) get
+ * none, so the browser rules of impersonation mode cannot hold there.
+ */
+export function getsFetchMetadata(target: HostTarget): boolean {
+  return LOOPBACK_LITERALS.has(target.name) || target.name === 'localhost' || target.name.endsWith('.localhost');
+}
+
 /** The origin a browser uses for a served host: the key of the same-origin rule. */
 export function originOf(target: HostTarget, port: number): string {
   return port === 80 ? `http://${target.name}` : `http://${target.name}:${port}`;

@@ -6,6 +6,7 @@ import { sessionViewAs } from '../auth/view-as.js';
 import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
 import { identityHeaders } from './identity-headers.js';
+import { isUnambiguousPath } from './paths.js';
 import { sessionOf, type AuthDeps } from './sign-in.js';
 
 export type Identification =
@@ -63,8 +64,23 @@ export function allows(app: App, identity: AssertedIdentity): boolean {
   return app.allowRoles.includes(identity.role) || app.allowUsers.includes(identity.username);
 }
 
-/** Whether a normalized path is one of the app's public paths, or below one. Never the query. */
+/**
+ * The apps a requester may be shown: those its policy lets it open. An Admin acting as
+ * itself (the root admin in impersonation mode) manages every app and sees them all; an
+ * Admin viewing as someone sees what that user sees.
+ */
+export function visibleApps(apps: readonly App[], identity: AssertedIdentity): App[] {
+  if (identity.role === 'Admin' && !identity.viewer) return [...apps];
+  return apps.filter((app) => allows(app, identity));
+}
+
+/**
+ * Whether a normalized path is one of the app's public paths, or below one. Never the
+ * query, and never a path an upstream could read as another (SPEC §7): such a path is an
+ * ordinary path of the app, for whoever may use the app.
+ */
 export function isPublicPath(app: App, path: string): boolean {
+  if (app.publicPaths.length === 0 || !isUnambiguousPath(path)) return false;
   return app.publicPaths.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
 }
 

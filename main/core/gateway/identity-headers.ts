@@ -7,33 +7,49 @@ export type Identity = Pick<AssertedIdentity, 'username' | 'email' | 'role'>;
 const GRAFANA_ROLES: Record<Role, string> = { Admin: 'Admin', ReadOnly: 'Viewer' };
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
+/** Whether a value can be sent as a header value as it is. */
+export function isHeaderSafe(value: string): boolean {
+  return HEADER_SAFE.test(value);
+}
+
 /**
  * The identity headers for an app's preset as a flat [name, value, …] list. Usernames and
  * emails are validated when stored; this check is the last line so that nothing that could
  * split a header line is ever sent.
+ *
+ * An email that cannot be sent (a row from before emails had to be ASCII, such as
+ * `jörg@example.com`) is left out, not encoded: an encoded form is another string an app
+ * would take for the address itself, and could match a different account. The app still
+ * gets the user and role, and the signed assertion carries the email as it is.
  */
 export function identityHeaders(identity: Identity, preset: HeaderPreset): string[] {
-  const { username, email, role } = identity;
-  if (!HEADER_SAFE.test(username) || !HEADER_SAFE.test(email)) {
-    throw new Error('refusing to assert an identity that is not header-safe');
-  }
+  const { username, role } = identity;
+  if (!HEADER_SAFE.test(username)) throw new Error('refusing to assert a username that is not header-safe');
   if (preset === 'none') return [];
+  const email = HEADER_SAFE.test(identity.email) ? identity.email : undefined;
+  const line = (name: string, value: string | undefined) => (value === undefined ? [] : [name, value]);
   const generic = [
-    'x-forwarded-user',
-    username,
-    'x-forwarded-email',
-    email,
-    'x-forwarded-groups',
-    role,
-    'x-forwarded-preferred-username',
-    username,
+    ...line('x-forwarded-user', username),
+    ...line('x-forwarded-email', email),
+    ...line('x-forwarded-groups', role),
+    ...line('x-forwarded-preferred-username', username),
   ];
   switch (preset) {
     case 'generic':
       return generic;
     case 'grafana':
-      return [...generic, 'x-webauth-user', username, 'x-webauth-email', email, 'x-webauth-role', GRAFANA_ROLES[role]];
+      return [
+        ...generic,
+        ...line('x-webauth-user', username),
+        ...line('x-webauth-email', email),
+        ...line('x-webauth-role', GRAFANA_ROLES[role]),
+      ];
     case 'remote':
-      return [...generic, 'remote-user', username, 'remote-email', email, 'remote-groups', role];
+      return [
+        ...generic,
+        ...line('remote-user', username),
+        ...line('remote-email', email),
+        ...line('remote-groups', role),
+      ];
   }
 }

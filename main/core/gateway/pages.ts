@@ -77,11 +77,16 @@ export function appsPage(apps: readonly App[], port: number): string {
   return page('Apps', `<h1>Your apps</h1>${appList(apps, port)}`);
 }
 
-export function unknownAppPage(host: string, apps: readonly App[], port: number): string {
-  return page(
-    'No such app',
-    `<h1>No app at ${escapeHtml(host)}</h1><p>Latchkey serves these apps on this port:</p>${appList(apps, port)}`,
-  );
+/**
+ * An unknown app host. `apps` are the apps the requester may open; undefined when nobody
+ * is identified, who is sent to the console rather than shown what exists.
+ */
+export function unknownAppPage(host: string, apps: readonly App[] | undefined, port: number): string {
+  const list =
+    apps === undefined
+      ? `<p>Sign in on <a href="${escapeHtml(appUrl('latchkey', port))}">the Latchkey console</a> to see the apps you may open.</p>`
+      : `<p>Latchkey serves these apps to you on this port:</p>${appList(apps, port)}`;
+  return page('No such app', `<h1>No app at ${escapeHtml(host)}</h1>${list}`);
 }
 
 export function upstreamDownPage(app: App, detail: string): string {

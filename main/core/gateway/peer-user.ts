@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
-import { endianness } from 'node:os';
+import { endianness, networkInterfaces } from 'node:os';
 import type { Socket } from 'node:net';
+import type { Peer } from '../auth/peer-binding.js';
+import { isLoopbackAddress } from './server.js';
 
 const ESTABLISHED = '01';
 const littleEndian = endianness() === 'LE';
@@ -52,39 +54,131 @@ export function procEndpoint(ip: string, port: number, table: 'tcp' | 'tcp6'): s
   return `${hex}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+interface Waiting {
+  needle: string;
+  resolve(uid: number | undefined): void;
+}
+
+/** Full reads of /proc/net/tcp{,6} so far: a burst of connections must not cost one each. */
+let tableReads = 0;
+export const peerTableReads = (): number => tableReads;
+
+/**
+ * Looks many connections up in one read of a table. A lookup that arrives while a read is
+ * under way waits for the next one: the running read may predate its connection. The
+ * first read of a burst waits for the end of the event-loop turn, so every connection
+ * accepted in that turn shares it.
+ */
+class PeerTable {
+  private queue: Waiting[] = [];
+  private busy = false;
+
+  constructor(private readonly path: string) {}
+
+  lookup(needle: string): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      this.queue.push({ needle, resolve });
+      if (!this.busy) {
+        this.busy = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      const found = await this.read(new Set(batch.map((w) => w.needle)));
+      for (const w of batch) w.resolve(found.get(w.needle));
+    }
+    this.busy = false;
+  }
+
+  /** The uid of each wanted row, read off the event loop and scanned once, not split. */
+  private async read(wanted: ReadonlySet<string>): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    let text: string;
+    try {
+      tableReads += 1;
+      text = await readFile(this.path, 'latin1');
+    } catch {
+      return found;
+    }
+    const keyLength = (wanted.values().next().value as string).length;
+    // "  sl: local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid …"
+    for (let at = text.indexOf('\n') + 1; at > 0 && at < text.length;) {
+      const end = text.indexOf('\n', at);
+      const lineEnd = end < 0 ? text.length : end;
+      const colon = text.indexOf(': ', at);
+      if (colon > 0 && colon < lineEnd) {
+        const key = text.slice(colon + 2, colon + 2 + keyLength);
+        if (wanted.has(key) && !found.has(key)) {
+          const uid = Number(
+            text
+              .slice(colon + 2 + keyLength, lineEnd)
+              .trim()
+              .split(/\s+/)[3],
+          );
+          if (Number.isInteger(uid)) found.set(key, uid);
+        }
+      }
+      at = lineEnd + 1;
+    }
+    return found;
+  }
+}
+
+const tables = { tcp: new PeerTable('/proc/net/tcp'), tcp6: new PeerTable('/proc/net/tcp6') };
+
 /**
  * The OS user who owns the client end of a loopback connection, from /proc/net/tcp{,6}:
  * the established row whose local end is the peer's address and port and whose remote
  * end is ours. Matching the whole four-tuple matters: another user may bind the same
- * port on another loopback address (127.0.0.2) to borrow the owner's row. The table is
- * read off the event loop and searched, not split: it holds every socket of the machine.
+ * port on another loopback address (127.0.0.2) to borrow the owner's row. Only
+ * ESTABLISHED rows count: a TIME_WAIT row has lost its owner and reads as uid 0.
  */
-export async function peerUid(socket: Socket): Promise<number | undefined> {
+function lookUpPeerUid(socket: Socket): Promise<number | undefined> {
   const { remoteAddress, remotePort, localAddress, localPort, remoteFamily } = socket;
-  if (!remoteAddress || !localAddress || remotePort === undefined || localPort === undefined) return undefined;
-  const table = remoteFamily === 'IPv6' ? 'tcp6' : 'tcp';
-  let text: string;
-  try {
-    text = await readFile(`/proc/net/${table}`, 'latin1');
-  } catch {
-    return undefined;
+  if (!remoteAddress || !localAddress || remotePort === undefined || localPort === undefined) {
+    return Promise.resolve(undefined);
   }
-  // "  sl: local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid …"
-  const needle = ` ${procEndpoint(remoteAddress, remotePort, table)} ${procEndpoint(localAddress, localPort, table)} ${ESTABLISHED} `;
-  const at = text.indexOf(needle);
-  if (at < 0) return undefined;
-  const end = text.indexOf('\n', at);
-  const fields = text
-    .slice(at, end < 0 ? undefined : end)
-    .trim()
-    .split(/\s+/);
-  const uid = Number(fields[6]);
-  return Number.isInteger(uid) ? uid : undefined;
+  const table = remoteFamily === 'IPv6' ? 'tcp6' : 'tcp';
+  const needle = `${procEndpoint(remoteAddress, remotePort, table)} ${procEndpoint(localAddress, localPort, table)} ${ESTABLISHED}`;
+  return tables[table].lookup(needle);
 }
 
 export const canTellPeerUser = process.platform === 'linux';
 
-const verdicts = new WeakMap<Socket, boolean | Promise<boolean>>();
+/** Each socket's answer, decided once: a number or undefined once known, a promise until then. */
+const answers = new WeakMap<Socket, number | undefined | Promise<number | undefined>>();
+
+/** The settled answer for a socket, or the promise of it (the first ask starts the lookup). */
+function answerOf(socket: Socket): number | undefined | Promise<number | undefined> {
+  if (answers.has(socket)) return answers.get(socket);
+  const pending = lookUpPeerUid(socket).then(
+    (uid) => {
+      answers.set(socket, uid);
+      return uid;
+    },
+    () => {
+      answers.set(socket, undefined);
+      return undefined;
+    },
+  );
+  answers.set(socket, pending);
+  return pending;
+}
+
+/**
+ * The uid of the OS user on the other end of this socket, where the OS tells (Linux) and
+ * the client is a process of this machine; undefined otherwise. Asked once per socket,
+ * then remembered; concurrent asks share one read of the table.
+ */
+export async function peerUidOf(socket: Socket): Promise<number | undefined> {
+  if (!canTellPeerUser) return undefined;
+  return answerOf(socket);
+}
 
 /**
  * Whether the connection comes from the OS user running the gateway: a boolean once
@@ -92,20 +186,34 @@ const verdicts = new WeakMap<Socket, boolean | Promise<boolean>>();
  * per connection; fails closed when the owner cannot be found.
  */
 export function isOwnUser(socket: Socket, ownUid: number): boolean | Promise<boolean> {
-  let verdict = verdicts.get(socket);
-  if (verdict === undefined) {
-    verdict = peerUid(socket).then(
-      (uid) => {
-        const own = uid === ownUid;
-        verdicts.set(socket, own);
-        return own;
-      },
-      () => {
-        verdicts.set(socket, false);
-        return false;
-      },
-    );
-    verdicts.set(socket, verdict);
-  }
-  return verdict;
+  const answer = answerOf(socket);
+  if (answer instanceof Promise) return answer.then((uid) => uid === ownUid);
+  return answer === ownUid;
+}
+
+/** Whether an address is one of this machine's own: its client is then in our tables. */
+function isThisMachine(address: string | undefined): boolean {
+  if (!address) return true;
+  const bare = address.replace(/^::ffff:/i, '');
+  if (isLoopbackAddress(bare)) return true;
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === bare));
+}
+
+/**
+ * Who is on the other end, as sessions and codes are bound to it (SPEC §7): the OS user
+ * of a client on this machine; `remote` for another machine; `unknown` when a client of
+ * this machine has no row (it holds nothing); `untold` where the OS does not say.
+ */
+export async function peerOf(socket: Socket): Promise<Peer> {
+  if (!canTellPeerUser) return 'untold';
+  const uid = await peerUidOf(socket);
+  if (uid !== undefined) return `uid:${uid}`;
+  return isThisMachine(socket.remoteAddress) ? 'unknown' : 'remote';
+}
+
+/** Whether the peer is the OS user who runs the gateway (anyone, where the OS does not say). */
+export function isOwnerPeer(peer: Peer): boolean {
+  if (peer === 'untold') return true;
+  const own = process.getuid?.();
+  return own !== undefined && peer === `uid:${own}`;
 }

@@ -1,30 +1,55 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { setsGatewayCookie } from './headers.js';
+import { forwardableResponseHeaders } from './headers.js';
 import { rawError } from './respond.js';
 import type { UpstreamTarget } from './upstreams.js';
+import { FrameBoundary } from './ws-frames.js';
 
-function headBlock(statusLine: string, rawHeaders: readonly string[]): string {
+/**
+ * A response head from the upstream's headers, filtered by the same rules as a plain HTTP
+ * answer (no CORS, no hop-by-hop, no Latchkey Set-Cookie), then the gateway's own lines.
+ */
+function headBlock(
+  statusLine: string,
+  upstreamHeaders: IncomingMessage['headers'],
+  cookiePrefix: string,
+  own: readonly [string, string][],
+): string {
   let head = `${statusLine}\r\n`;
-  for (let i = 0; i < rawHeaders.length; i += 2) head += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
+  for (const [name, value] of Object.entries(forwardableResponseHeaders(upstreamHeaders, cookiePrefix))) {
+    for (const line of Array.isArray(value) ? value : [value]) head += `${name}: ${line}\r\n`;
+  }
+  for (const [name, value] of own) head += `${name}: ${value}\r\n`;
   return `${head}\r\n`;
 }
 
-function dropCookies(rawHeaders: readonly string[], cookiePrefix: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    const value = rawHeaders[i + 1] as string;
-    if (name.toLowerCase() === 'set-cookie' && setsGatewayCookie(value, cookiePrefix)) continue;
-    out.push(name, value);
-  }
-  return out;
+/** Ends a relayed WebSocket: how the gateway closes it when its access is gone. */
+export type EndRelay = (code: number, reason: string) => void;
+
+/** WebSocket close code 1008: "policy violation" (RFC 6455 §7.4.1). */
+export const POLICY_VIOLATION = 1008;
+/** WebSocket close code 1001: "going away", as a server that stops. */
+export const GOING_AWAY = 1001;
+/** How long a client may take to answer a close frame before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** A server's close frame (unmasked, RFC 6455 §5.5.1); the reason fits a control frame. */
+export function closeFrame(code: number, reason: string): Buffer {
+  const text = Buffer.from(reason, 'utf8').subarray(0, 123);
+  const frame = Buffer.alloc(4 + text.length);
+  frame[0] = 0x88;
+  frame[1] = 2 + text.length;
+  frame.writeUInt16BE(code, 2);
+  text.copy(frame, 4);
+  return frame;
 }
 
 /**
  * Relays a WebSocket handshake to the upstream and, once it switches protocols, the raw
- * bytes both ways. The guards have already run: this only moves bytes.
+ * bytes both ways. The guards have already run: this only moves bytes. Returns the way
+ * to end the relay at any point: during the handshake, while an upstream that declined
+ * to switch streams its answer, or once switched (then with a close frame).
  */
 export function proxyWebSocket(
   socket: Duplex,
@@ -33,7 +58,7 @@ export function proxyWebSocket(
   path: string,
   headers: string[],
   cookiePrefix: string,
-): void {
+): EndRelay {
   const send = target.secure ? httpsRequest : httpRequest;
   const upstreamReq = send(target.socketPath ? `http://localhost${path}` : target.origin + target.basePath + path, {
     ...(target.socketPath ? { socketPath: target.socketPath } : {}),
@@ -47,41 +72,66 @@ export function proxyWebSocket(
     else socket.destroy();
   };
 
+  // Until the upstream switches, ending drops both sides: nothing was promised to the client.
+  let end: EndRelay = () => {
+    socket.destroy();
+    upstreamReq.destroy();
+  };
+
   socket.on('error', () => upstreamReq.destroy());
   upstreamReq.on('error', (error) => fail(502, 'Bad Gateway', `the app's upstream failed: ${error.message}`));
 
   upstreamReq.on('response', (upstreamRes) => {
-    // The upstream declined to switch: pass its answer on, delimited by closing.
-    const rawHeaders = dropHeaders(dropCookies(upstreamRes.rawHeaders, cookiePrefix), [
-      'connection',
-      'transfer-encoding',
-    ]);
-    rawHeaders.push('connection', 'close');
-    socket.write(headBlock(`HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage}`, rawHeaders));
+    // The upstream declined to switch: pass its answer on (the body decoded, so without
+    // its framing headers), delimited by closing.
+    const status = `HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage}`;
+    socket.write(headBlock(status, upstreamRes.headers, cookiePrefix, [['connection', 'close']]));
     upstreamRes.pipe(socket);
   });
 
   upstreamReq.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
-    socket.write(headBlock('HTTP/1.1 101 Switching Protocols', dropCookies(upstreamRes.rawHeaders, cookiePrefix)));
-    if (upstreamHead.length > 0) socket.write(upstreamHead);
+    // Connection and Upgrade are hop-by-hop and filtered out; a 101 needs them back.
+    const own: [string, string][] = [
+      ['connection', 'Upgrade'],
+      ['upgrade', 'websocket'],
+    ];
+    socket.write(headBlock('HTTP/1.1 101 Switching Protocols', upstreamRes.headers, cookiePrefix, own));
+    // Where the upstream's frames end, so a close frame of ours never lands inside one.
+    const toClient = new FrameBoundary();
+    if (upstreamHead.length > 0) {
+      socket.write(upstreamHead);
+      toClient.see(upstreamHead);
+    }
     if (head.length > 0) upstreamSocket.write(head);
-    upstreamSocket.on('error', () => socket.destroy());
+    const dropClient = () => socket.destroy();
+    upstreamSocket.on('error', dropClient);
     socket.on('error', () => upstreamSocket.destroy());
-    upstreamSocket.on('close', () => socket.destroy());
+    upstreamSocket.on('close', dropClient);
     socket.on('close', () => upstreamSocket.destroy());
     upstreamSocket.setNoDelay(true);
     upstreamSocket.pipe(socket);
+    upstreamSocket.on('data', (chunk: Buffer) => toClient.see(chunk));
     socket.pipe(upstreamSocket);
+    end = (code, reason) => {
+      // Nothing more is relayed either way; the client hears why, then both sockets go.
+      upstreamSocket.unpipe(socket);
+      socket.unpipe(upstreamSocket);
+      // The client's socket outlives the upstream's by the close frame.
+      upstreamSocket.off('close', dropClient);
+      upstreamSocket.off('error', dropClient);
+      upstreamSocket.on('error', () => undefined);
+      upstreamSocket.destroy();
+      socket.resume();
+      const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      grace.unref();
+      socket.once('close', () => clearTimeout(grace));
+      // Cut inside a frame, the client can only be told by the connection ending.
+      if (!socket.writable) socket.destroy();
+      else if (toClient.atBoundary) socket.end(closeFrame(code, reason));
+      else socket.end();
+    };
   });
 
   upstreamReq.end();
-}
-
-function dropHeaders(rawHeaders: readonly string[], lowerNames: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (!lowerNames.includes((rawHeaders[i] as string).toLowerCase()))
-      out.push(rawHeaders[i] as string, rawHeaders[i + 1] as string);
-  }
-  return out;
+  return (code, reason) => end(code, reason);
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { App } from '../../common/apps.js';
 import type { ErrorCode } from '../../common/errors.js';
@@ -7,17 +8,18 @@ import type { ApiMethod } from '../../common/api.js';
 import { apiMethodFor, serveApi } from '../api/http.js';
 import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
-import { isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
-import { decideAccess } from './app-access.js';
+import { admission, admitConnection, isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
+import { decide, decideAccess, type Admission } from './app-access.js';
 import { appAuthRoute, consoleAuthRoute, startHandoff, type HostContext } from './auth-routes.js';
 import type { Refusal } from './fetch-metadata.js';
 import { forwardableHeaders } from './headers.js';
 import { originOf, type HostTarget } from './hosts.js';
-import { identify } from './identify.js';
+import { identify, visibleApps } from './identify.js';
+import type { LiveStreams } from './live-streams.js';
 import { appsPage, unknownAppPage } from './pages.js';
 import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
-import { proxyWebSocket } from './proxy-ws.js';
+import { GOING_AWAY, POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
@@ -39,6 +41,8 @@ export interface RouterDeps extends AdmissionDeps {
   pools: UpstreamPools;
   maxBodyBytes: number;
   version: string;
+  /** Open WebSockets and streaming responses, decided again while they last. */
+  streams: LiveStreams;
   /** Runs the apps that carry a run definition; undefined where nothing is run. */
   launcher?: Launcher | undefined;
   /** How long a request waits for an app that is starting. */
@@ -92,6 +96,21 @@ function upstreamHeaders(
     ...identityHeaders,
   );
   return headers;
+}
+
+/**
+ * What a stream was let in with and must keep: the identity (none on a public path) and
+ * the mode, i.e. which authenticators are on.
+ */
+function standing(snapshot: Snapshot, admission: Admission): string {
+  const { impersonation, tokenizer, apikey } = snapshot.identn;
+  const who = admission.identity;
+  return JSON.stringify([
+    impersonation.enabled,
+    tokenizer.enabled,
+    apikey.enabled,
+    who ? [who.username, who.email, who.role, who.viewer ?? null] : null,
+  ]);
 }
 
 /** Refusals on an upgrade socket, where there is no ServerResponse to answer with. */
@@ -157,8 +176,7 @@ export function createRouter(deps: RouterDeps) {
     }
 
     if (!app) {
-      const html = unknownAppPage(req.headers.host as string, snapshot.appList, ctx.port);
-      sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${target.slug}"`, html);
+      settle(req, res, unknownApp(req, res, target.slug, snapshot, ctx));
       return;
     }
     if (path === FORWARD_AUTH_PATH && read) {
@@ -189,6 +207,16 @@ export function createRouter(deps: RouterDeps) {
     if (access.kind === 'refuse') return sendError(req, res, access.status, access.code, access.message, access.html);
     const upstream = await upstreamOf(app, req, res);
     if (!upstream) return;
+    // A client gone while the decision was made has nothing left to watch.
+    if (!res.destroyed) {
+      const admittedAs = standing(snapshot, access);
+      const release = deps.streams.add({
+        stillAllowed: () => stillAllowed(req, false, app.slug, forwarded.path, admittedAs),
+        // Ends the response mid-stream; the upstream request is aborted with it.
+        close: () => res.destroy(),
+      });
+      res.once('close', release);
+    }
     proxyHttp(req, res, {
       app,
       target: forwarded.path + forwarded.query,
@@ -208,6 +236,20 @@ export function createRouter(deps: RouterDeps) {
       return undefined;
     }
     return launchedUpstream(req, res, app, deps.launcher, deps.upstreamTimeoutMs ?? 60_000);
+  }
+
+  /** A host no app answers: a 404 that lists only the apps the requester may open. */
+  async function unknownApp(
+    req: IncomingMessage,
+    res: ServerResponse,
+    slug: string,
+    snapshot: Snapshot,
+    ctx: HostContext,
+  ) {
+    const who = await identify(req, snapshot, deps.auth, ctx, true);
+    const apps = who.kind === 'user' ? visibleApps(snapshot.appList, who.identity) : undefined;
+    const html = unknownAppPage(req.headers.host as string, apps, ctx.port);
+    sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${slug}"`, html);
   }
 
   /**
@@ -243,8 +285,9 @@ export function createRouter(deps: RouterDeps) {
   async function consoleHome(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot, ctx: HostContext) {
     const built = deps.api ? deps.pages.page('index.html') : undefined;
     if (built) return sendBuiltPage(res, built);
-    if ((await identify(req, snapshot, deps.auth, ctx, false)).kind === 'user') {
-      sendHtml(res, 200, appsPage(snapshot.appList, ctx.port));
+    const who = await identify(req, snapshot, deps.auth, ctx, false);
+    if (who.kind === 'user') {
+      sendHtml(res, 200, appsPage(visibleApps(snapshot.appList, who.identity), ctx.port));
     } else if (ctx.tokenizerOn && isNavigation(req)) {
       res.writeHead(303, { location: '/.latchkey/login?rd=%2F', 'cache-control': 'no-store' });
       res.end();
@@ -291,8 +334,40 @@ export function createRouter(deps: RouterDeps) {
     }
     if (!upstream) return refuse(503, 'Service Unavailable', 'APP_NOT_RUNNING', `${app.name} is not running`);
     const headers = upstreamHeaders(req, app, upstream, access.identityHeaders);
-    proxyWebSocket(socket, head, upstream, forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+    const end = proxyWebSocket(socket, head, upstream, forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+    // Watched from the handshake on: an upstream may also decline to switch and stream
+    // its answer instead, which must not outlive the identity either.
+    if (socket.destroyed) return;
+    const admittedAs = standing(snapshot, access);
+    const release = deps.streams.add({
+      stillAllowed: () => stillAllowed(req, true, app.slug, forwarded.path, admittedAs),
+      close: (why) =>
+        why === 'gateway-stopping'
+          ? end(GOING_AWAY, 'Latchkey is stopping')
+          : end(POLICY_VIOLATION, 'the identity or mode this socket was opened with has ended'),
+    });
+    socket.once('close', release);
   }
 
-  return { onRequest, onUpgrade };
+  /**
+   * The decision for an open stream, taken again from its request as on arrival: the same
+   * passes (host, state, mode, peer, browser rules), the same app, the same access
+   * decision. True only while it lets the stream in with the identity and mode it had.
+   */
+  async function stillAllowed(
+    req: IncomingMessage,
+    isUpgrade: boolean,
+    slug: string,
+    path: string,
+    admittedAs: string,
+  ): Promise<boolean> {
+    const admitted = await admission(req, isUpgrade, deps);
+    if (isRefusal(admitted) || admitted.target.kind !== 'app' || admitted.app?.slug !== slug) return false;
+    const { snapshot, app } = admitted;
+    const ctx = hostContext(admitted.target, deps.port(), deps, snapshot);
+    const decision = await decide(req, app, path, snapshot, deps.auth, ctx);
+    return decision.kind === 'allow' && standing(snapshot, decision) === admittedAs;
+  }
+
+  return { onConnection: (socket: Socket) => admitConnection(socket, deps), onRequest, onUpgrade };
 }

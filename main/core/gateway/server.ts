@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { LatchkeyError } from '../../common/errors.js';
 
@@ -17,6 +17,11 @@ export interface ListenOptions {
   timeouts: ServerTimeouts;
   onRequest(req: IncomingMessage, res: ServerResponse): void;
   onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Sees every connection as it is accepted, paused: nothing is read from it until this
+   * resumes it (socket.resume()), and destroying it instead reads nothing at all.
+   */
+  onConnection(socket: Socket): void;
 }
 
 export interface Listening {
@@ -47,6 +52,10 @@ function makeServer(options: ListenOptions): Server {
     maxHeaderSize: 16 * 1024,
     noDelay: true,
   });
+  // Node's http options do not pass this one through to net.Server; its property does.
+  (server as Server & { pauseOnConnect: boolean }).pauseOnConnect = true;
+  // Ahead of http's own listener, which starts parsing whatever the socket reads.
+  server.prependListener('connection', options.onConnection);
   server.on('request', options.onRequest);
   server.on('upgrade', options.onUpgrade);
   return server;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +28,15 @@ export function defaultRendererDir(): string {
 
 /**
  * The built pages and their assets, read from disk once and kept in memory: a few tens
- * of kilobytes, served with long caching since their names carry a content hash.
+ * of kilobytes, served with long caching since their names carry a content hash. What is
+ * held is bounded by the files of the build, never by the names requests ask for: the
+ * asset folder is listed once, and a name not in it is answered without being remembered.
  */
 export class StaticPages {
+  /** Keyed by the gateway's own page names (`login.html`, `index.html`), never a request's. */
   private readonly pages = new Map<string, Buffer | null>();
-  private readonly assets = new Map<string, Buffer | null>();
+  /** Asset name → contents; undefined until first read, null when the read failed. */
+  private assets: Map<string, Buffer | null | undefined> | undefined;
 
   constructor(private readonly dir: string) {}
 
@@ -46,8 +50,13 @@ export class StaticPages {
   serveAsset(name: string, res: ServerResponse): boolean {
     const match = ASSET_NAME.exec(name);
     if (!match) return false;
-    if (!this.assets.has(name)) this.assets.set(name, this.read(join(this.dir, 'assets', name)));
-    const body = this.assets.get(name);
+    const assets = this.builtAssets();
+    if (!assets.has(name)) return false;
+    let body = assets.get(name);
+    if (body === undefined) {
+      body = this.read(join(this.dir, 'assets', name));
+      assets.set(name, body);
+    }
     if (!body) return false;
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[`.${match[1]}`] as string,
@@ -57,6 +66,25 @@ export class StaticPages {
     });
     res.end(body);
     return true;
+  }
+
+  /** How many entries are held in memory: pages asked for plus the build's asset names. */
+  heldEntries(): number {
+    return this.pages.size + (this.assets?.size ?? 0);
+  }
+
+  /** The build's asset names, listed once; their contents are read on first use. */
+  private builtAssets(): Map<string, Buffer | null | undefined> {
+    if (!this.assets) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(join(this.dir, 'assets')).filter((n) => ASSET_NAME.test(n));
+      } catch {
+        // No build: no assets.
+      }
+      this.assets = new Map(names.map((n) => [n, undefined]));
+    }
+    return this.assets;
   }
 
   private read(file: string): Buffer | null {

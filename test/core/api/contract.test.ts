@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { API, type ApiMethod } from '../../../main/common/api.js';
 import { apiMethodFor } from '../../../main/core/api/http.js';
 import { createConsoleApi } from '../../../main/core/api/service.js';
+import { createAuth } from '../../../main/core/auth/index.js';
 import { loadConfig } from '../../../main/core/config/config.js';
 import { openStore } from '../../../main/core/store.js';
 import { tempDataDir } from '../../helpers/data-dir.js';
@@ -17,7 +18,7 @@ describe('the console API contract', () => {
       clock: { now: Date.now },
     });
     try {
-      const api = createConsoleApi({ store, port: () => 7780 });
+      const api = createConsoleApi({ store, passwords: createAuth(store).login, port: () => 7780 });
       expect(Object.keys(api).sort()).toEqual([...methods].sort());
     } finally {
       store.close();

@@ -163,11 +163,11 @@ describe('session tokens', () => {
 
   it('a wrong typ, a missing exp, an expired token and a future iat are refused', async () => {
     const { cookie } = await signedInUser();
-    const sid = JSON.parse(
+    const { sid, peer } = JSON.parse(
       Buffer.from((cookie.split('=')[1] as string).split('.')[1] as string, 'base64url').toString(),
-    ).sid as string;
+    ) as { sid: string; peer?: string };
     const now = Math.floor(clock.now() / 1000);
-    const base = { sid, iss: 'latchkey', aud: gw.origin() };
+    const base = { sid, peer, iss: 'latchkey', aud: gw.origin() };
     const cases = {
       'wrong typ': await sign({ ...base, iat: now, exp: now + 600 }, { typ: 'JWT' }).sign(key()),
       'missing exp': await sign({ ...base, iat: now }).sign(key()),
@@ -177,6 +177,21 @@ describe('session tokens', () => {
         .setProtectedHeader({ alg: 'HS512', typ: SESSION_TYP })
         .sign(key()),
       'an oversized token': `${'a'.repeat(2_000)}.${'b'.repeat(2_000)}.c`,
+      ...(process.platform === 'linux'
+        ? {
+            // Where the OS tells who owns a connection, a token bound to no OS user (one
+            // from before bindings existed) holds nowhere: users sign in again.
+            'no peer claim': await sign({ sid, iss: 'latchkey', aud: gw.origin(), iat: now, exp: now + 600 }).sign(
+              key(),
+            ),
+            'another OS user in the peer claim': await sign({
+              ...base,
+              peer: 'uid:65534',
+              iat: now,
+              exp: now + 600,
+            }).sign(key()),
+          }
+        : {}),
     };
     for (const [name, token] of Object.entries(cases)) {
       expect((await withToken(token)).status, name).toBe(401);

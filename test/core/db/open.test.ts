@@ -117,3 +117,28 @@ describe('migration 2 (sessions, regulation, audit)', () => {
     expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
   });
 });
+
+describe('migration 4 (regulation per client)', () => {
+  it('applies to a database at version 3: old rows join the shared client, a ban on everyone is lifted', () => {
+    const file = dbFile();
+    const v3 = new Database(file);
+    migrate(v3, MIGRATIONS.slice(0, 3));
+    v3.exec(`
+      INSERT INTO login_failures (username, at) VALUES ('ann', 100);
+      INSERT INTO bans (username, created_at, until) VALUES ('ann', 100, 9e15), ('*', 100, 9e15);
+    `);
+    v3.close();
+
+    const db = openDatabase(file, MIGRATIONS.slice(0, 4));
+    cleanups.unshift(() => db.close());
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.prepare('SELECT username, client FROM login_failures').all()).toEqual([
+      { username: 'ann', client: 'unknown' },
+    ]);
+    const bans = db.prepare('SELECT username, client, lifted_by FROM bans ORDER BY username').all();
+    expect(bans).toEqual([
+      { username: '*', client: 'unknown', lifted_by: 'upgrade' },
+      { username: 'ann', client: 'unknown', lifted_by: null },
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isReservedAppPath, normalizeTarget } from '../../../main/core/gateway/paths.js';
+import { isReservedAppPath, isUnambiguousPath, normalizeTarget } from '../../../main/core/gateway/paths.js';
 
 describe('normalizeTarget', () => {
   it.each([
@@ -26,5 +26,25 @@ describe('isReservedAppPath', () => {
     expect(isReservedAppPath('/.well-known/latchkey/jwks.json')).toBe(true);
     expect(isReservedAppPath('/.well-known/openid-configuration')).toBe(false);
     expect(isReservedAppPath('/latchkey/')).toBe(false);
+  });
+});
+
+describe('isUnambiguousPath (may a per-path exception apply?)', () => {
+  it.each([
+    ['/healthz', true],
+    ['/ingest/v1/traces', true],
+    ['/healthz/a%41b', true],
+    ['/healthz/..%2fadmin', false],
+    ['/healthz/..%255Cadmin', false],
+    ['/healthz/%25%32%66', false],
+    ['/healthz/a\\b', false],
+    ['/healthz/..;/admin', false],
+    ['/healthz/%2525252525252e', false],
+    ['/healthz/%c0%af', false],
+    ['/healthz/caf%C3%A9', false],
+    ['/healthz/%', false],
+    ['/healthz/%20', false],
+  ])('%s → %s', (path, expected) => {
+    expect(isUnambiguousPath(path)).toBe(expected);
   });
 });

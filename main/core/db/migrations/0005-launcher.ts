@@ -1,7 +1,7 @@
 import type { Migration } from '../migration.js';
 
 export const migration: Migration = {
-  version: 4,
+  version: 5,
   name: 'apps that Latchkey runs',
   up(db) {
     db.exec(`
