@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordChild, type ChildRecord } from '../../main/core/launcher/child-records.js';
 import { canReadProcesses, readStat } from '../../main/core/launcher/process-info.js';
-import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
+import { BIN, cleanEnv, runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { tempDataDir } from '../helpers/data-dir.js';
 import { sendRequest, startGateway } from '../helpers/gateway.js';
 import { alive, TOOL, untilGone } from '../core/launcher/support.js';
@@ -71,6 +71,40 @@ describe('latchkey app for apps Latchkey runs', () => {
     expect(audit).toContain('app.started');
     expect(audit).toContain('app.stopped');
     expect(audit).toContain('app.run-defined');
+  });
+
+  it('app logs --follow prints what the tool writes as it comes', async () => {
+    const dir = dataDir();
+    expect(runCli(['app', 'add', '--slug', 'f', '--run', run, '--start', 'auto', '--data-dir', dir]).status).toBe(0);
+    const server = await serve(dir);
+    const first = await sendRequest(server.port, { host: `f.localhost:${server.port}`, headers: json });
+    const before = /hello from tool (\d+)/.exec(first.body)?.[1];
+    const args = ['app', 'logs', '--slug', 'f', '--follow', '--lines', '1', '--data-dir', dir];
+    const follower = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(() => follower.kill('SIGKILL'));
+    let seen = '';
+    const waitFor = (pattern: RegExp) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${seen}`)), 15_000);
+        const check = () => {
+          const m = pattern.exec(seen);
+          if (!m) return;
+          clearTimeout(timer);
+          follower.stdout.off('data', onData);
+          resolve(m);
+        };
+        const onData = (c: Buffer) => {
+          seen += c.toString();
+          check();
+        };
+        follower.stdout.on('data', onData);
+        check();
+      });
+    // Its last line first: then it follows.
+    await waitFor(/\n/);
+    expect(runCli(['app', 'restart', '--slug', 'f', '--data-dir', dir]).status).toBe(0);
+    const restarted = await waitFor(/tool (\d+) starting/);
+    expect(restarted[1]).not.toBe(before);
   });
 
   it('refuses --run together with --upstream, and an unknown start policy, in one line', () => {

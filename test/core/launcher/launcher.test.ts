@@ -43,6 +43,31 @@ describe('the launcher runs apps', () => {
     expect(next.body).toContain('hello from tool');
   });
 
+  it('waits for the health path (not just a connect) before it sends a request', async () => {
+    gw = await startGateway({
+      apps: [toolApp('warm', { env: { HEALTH_DELAY_MS: '600' } }, { healthPath: '/healthz' })],
+      launcher: FAST,
+    });
+    const res = await gw.request({ host: gw.host('warm'), path: '/healthz', headers: json });
+    expect(res.status, res.body).toBe(200);
+    expect(res.body).toBe('ok');
+  });
+
+  it('answers a request that waited the upstream timeout for a starting app with 503 and Retry-After', async () => {
+    gw = await startGateway({
+      apps: [toolApp('sloth', { env: { DELAY_MS: '20000' } })],
+      env: { LATCHKEY_GATEWAY_UPSTREAM_TIMEOUT: '1s' },
+      launcher: FAST,
+    });
+    const began = Date.now();
+    const res = await gw.request({ host: gw.host('sloth'), headers: json });
+    expect(Date.now() - began).toBeGreaterThanOrEqual(900);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.json<{ error: { code: string } }>().error.code).toBe('APP_STARTING');
+    expect(gw.core.launcher.status('sloth')?.state).toBe('starting');
+  });
+
   it('fails at once with its last log lines when the tool exits while starting', async () => {
     gw = await startGateway({
       apps: [toolApp('boom', { args: ['-e', "console.log('<b>boom</b> no config'); process.exit(3)"] })],
