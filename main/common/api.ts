@@ -170,7 +170,12 @@ export interface ConfigDto {
 export interface ApiResults {
   'config.get': ConfigDto;
   'identn.set': IdentnState;
-  'apps.list': (App & { url: string; runStatus: RunStatusDto | null })[];
+  'apps.list': (App & {
+    url: string;
+    runStatus: RunStatusDto | null;
+    /** How a run app listens: a Unix socket only Latchkey reaches, or a loopback port any local program can. */
+    listens: 'socket' | 'port' | null;
+  })[];
   'apps.health': Record<string, Health>;
   'apps.add': App;
   'apps.update': App;

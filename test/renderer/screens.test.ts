@@ -31,6 +31,7 @@ const app = {
   healthPath: null,
   run: null,
   runStatus: null,
+  listens: null,
   source: 'stored' as const,
 };
 const token = {
@@ -273,6 +274,7 @@ describe('Apps that Latchkey runs', () => {
     name: 'Notebook',
     upstream: '',
     url: 'http://nb.localhost:7780/',
+    listens: 'socket' as const,
     run: {
       preset: 'jupyter' as const,
       command: null,
@@ -309,6 +311,7 @@ describe('Apps that Latchkey runs', () => {
     expect(lines.textContent).toContain('<script>alert(1)</script>');
     expect(lines.querySelector('script')).toBeNull();
     expect(screen.queryByRole('button', { name: 'Edit Notebook' })).toBeNull();
+    expect(screen.getByText('Only through Latchkey (a Unix socket only you can open)')).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'Start Notebook' }));
     expect(await screen.findByLabelText('State: Running')).toBeTruthy();
     expect(calls).toEqual(['{"slug":"nb"}']);

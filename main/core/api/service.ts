@@ -34,6 +34,7 @@ import {
 } from '../users-service.js';
 import type { Launcher } from '../launcher/launcher.js';
 import { logFileOf, tailFile } from '../launcher/log-file.js';
+import { listenKind } from '../launcher/presets.js';
 import { probeAll } from './health.js';
 
 import { runtimeLicences } from './licences.js';
@@ -171,6 +172,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         ...a,
         url: `http://${a.slug}.localhost:${port()}/`,
         runStatus: a.run ? (launcher?.()?.status(a.slug) ?? stoppedStatus()) : null,
+        listens: a.run ? listenKind(a.run) : null,
       })),
     'apps.health': () => probeAll(store.apps.list(), launcher?.()),
     'apps.start': ({ slug }, caller) => act(slug, 'start', caller),

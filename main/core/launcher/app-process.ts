@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App, RunState } from '../../common/apps.js';
 import { LatchkeyError } from '../../common/errors.js';
@@ -195,6 +195,8 @@ export class AppProcess {
     if (listenKind(run) === 'port') return { kind: 'port', port: await pickPort() };
     const dir = socketsDir(this.deps.dataDir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Owner-only even if it existed before with a looser mode: the folder is the lock.
+    chmodSync(dir, 0o700);
     const path = join(dir, `${this.app.slug}.sock`);
     // sockaddr_un holds 108 bytes with its terminating NUL.
     if (Buffer.byteLength(path) > 107) {
