@@ -57,7 +57,7 @@ export type Caller =
  * such as the Docker daemon's speaks HTTP and runs anything it is asked to.
  */
 function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | undefined): void {
-  if (caller.kind === 'console-link' && caller.via === 'desktop') return;
+  if (isDesktop(caller)) return;
   if (input.run !== undefined || (existing?.run && input.upstream !== undefined)) {
     throw new LatchkeyError(
       'APP_RUN_FORBIDDEN',
@@ -70,6 +70,16 @@ function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | und
       'a Unix-socket upstream is set only with the latchkey CLI, the config file or the desktop window',
     );
   }
+}
+
+const isDesktop = (caller: Caller) => caller.kind === 'console-link' && caller.via === 'desktop';
+
+/**
+ * A run app's extra environment as the HTTP console sees it: the names, not the values,
+ * which may be a tool's passwords (a console session may be stolen; see assertMayDefineRun).
+ */
+function redacted(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.keys(env).map((name) => [name, '(hidden)']));
 }
 
 /** An update from the HTTP console keeps the app's stored run definition as it is. */
@@ -167,9 +177,10 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
       }
       return setIdentn(store, change, actorOf(caller));
     },
-    'apps.list': () =>
+    'apps.list': (_input, caller) =>
       store.apps.list().map((a) => ({
         ...a,
+        run: a.run && !isDesktop(caller) ? { ...a.run, env: redacted(a.run.env) } : a.run,
         url: `http://${a.slug}.localhost:${port()}/`,
         runStatus: a.run ? (launcher?.()?.status(a.slug) ?? stoppedStatus()) : null,
         listens: a.run ? listenKind(a.run) : null,

@@ -67,6 +67,22 @@ describe('the HTTP console and apps Latchkey runs', () => {
     expect(gw.core.store.apps.list()).toEqual([]);
   });
 
+  it('a stolen console session does not read the secrets in a run app environment', async () => {
+    gw = await startGateway({
+      apps: [toolApp('envy', { env: { GF_SECURITY_ADMIN_PASSWORD: 'hunter2' } })],
+      launcher: FAST,
+    });
+    const cookie = await openConsole(gw);
+    const list = await call(gw, 'GET', '/api/v1/apps', cookie);
+    expect(list.body).not.toContain('hunter2');
+    expect(list.json<{ data: { run: { env: Record<string, string> } }[] }>().data[0]?.run.env).toEqual({
+      GF_SECURITY_ADMIN_PASSWORD: '(hidden)',
+    });
+    // The stored definition is untouched by an HTTP update of another field.
+    await call(gw, 'POST', '/api/v1/apps/update', cookie, { slug: 'envy', name: 'Envy' });
+    expect(gw.core.store.apps.list()[0]?.run?.env).toEqual({ GF_SECURITY_ADMIN_PASSWORD: 'hunter2' });
+  });
+
   it('may start, stop and restart an app and read its logs', async () => {
     gw = await startGateway({ apps: [toolApp('tool', { start: 'manual' })], launcher: FAST });
     const cookie = await openConsole(gw);
