@@ -5,6 +5,7 @@ import { START_POLICIES, type RunInput, type RunPreset, type StartPolicy } from 
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { AppRunsRepo } from '../../core/db/app-runs-repo.js';
+import { gatewayRunning } from '../../core/launcher/gateway-marker.js';
 import { splitCommandLine } from '../../core/launcher/command-line.js';
 import { collect, print, withStore, type CommonOptions } from '../context.js';
 import { registerAppRun } from './app-run.js';
@@ -120,10 +121,12 @@ export function registerApp(program: Command): void {
         if (o.json) return print(JSON.stringify(apps, null, 2));
         if (apps.length === 0) return print('no apps; add one with latchkey app add --slug S --upstream URL');
         const width = Math.max(...apps.map((a) => a.slug.length));
+        // States are the running gateway's word; with none running (or one killed), nothing runs.
+        const live = gatewayRunning(store.dataDir);
         const runs = new Map(new AppRunsRepo(store.db, store.clock).list().map((r) => [r.slug, r]));
         for (const a of apps) {
           const where = a.run ? `runs ${a.run.preset === 'command' ? a.run.command : a.run.preset}` : a.upstream;
-          const state = a.run ? `  ${runs.get(a.slug)?.state ?? 'stopped'}` : '';
+          const state = a.run ? `  ${live ? (runs.get(a.slug)?.state ?? 'stopped') : 'stopped'}` : '';
           print(
             `${a.slug.padEnd(width)}  ${where}  ${a.headers}${state}${a.source === 'file' ? '  (config file)' : ''}`,
           );
