@@ -149,6 +149,7 @@ describe.skipIf(!canReadProcesses)('after kill -9 of latchkey serve', () => {
         : first.child.once('exit', resolve),
     );
     for (const r of before) expect(alive(r.pid)).toBe(true);
+    expect(runCli(['app', 'list', '--data-dir', dir]).stdout).toMatch(/^one\s+runs \S+\s+generic\s+stopped$/m);
 
     // An unrelated process whose pid a stale record names, with another start time.
     const unrelated: ChildProcess = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
