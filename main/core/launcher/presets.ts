@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunDefinition } from '../../common/apps.js';
+import { LatchkeyError } from '../../common/errors.js';
 import { findExecutable } from './executables.js';
 
 /** Where a child listens, chosen by Latchkey for this start. */
@@ -137,6 +138,14 @@ function grafana(run: RunDefinition, ctx: LaunchContext, listen: Listen): Omit<L
   };
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Everything a start needs: the program, its arguments and extra environment. */
 export function launchSpec(
   run: RunDefinition,
@@ -145,6 +154,8 @@ export function launchSpec(
   healthPath: string | null,
 ): LaunchSpec {
   const cwd = run.cwd ?? ctx.env.HOME ?? ctx.dataDir;
+  // Else spawn blames the program (ENOENT) for a folder that is missing.
+  if (!isFolder(cwd)) throw new LatchkeyError('APP_START_FAILED', `its working folder ${cwd} does not exist`);
   let base: Omit<LaunchSpec, 'cwd' | 'env'>;
   let presetEnv: Record<string, string> = {};
   switch (run.preset) {

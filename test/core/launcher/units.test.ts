@@ -173,6 +173,17 @@ describe('presets', () => {
     ).toThrow('grafana is not installed: no executable grafana on PATH (install grafana)');
   });
 
+  it('says clearly when the working folder is missing', () => {
+    expect(() =>
+      launchSpec(
+        run({ command: process.execPath, cwd: '/no/such/folder' }),
+        context(dir()),
+        { kind: 'port', port: 1 },
+        null,
+      ),
+    ).toThrow('its working folder /no/such/folder does not exist');
+  });
+
   it('command: fills {port} and {socket}, and probes the health path when there is one', () => {
     const spec = launchSpec(
       run({ command: process.execPath, args: ['--listen={port}', '{socket}'] }),
