@@ -2,7 +2,7 @@ import { LatchkeyError } from '../common/errors.js';
 import { systemClock } from '../core/clock.js';
 import { loadConfig } from '../core/config/config.js';
 import { resolveDataDir } from '../core/data-dir.js';
-import { storageFault } from '../core/storage-fault.js';
+import { storeError } from '../core/db/errors.js';
 import { openStore, type Store } from '../core/store.js';
 
 /** Options every command takes (SPEC §10). */
@@ -24,7 +24,7 @@ export async function withStore<T>(options: CommonOptions, run: (store: Store) =
     return await run(store);
   } catch (error) {
     // A write refused by the disk or a lock: one line naming the folder and the remedy.
-    throw storageFault(error, dataDir) ?? error;
+    throw storeError(error, dataDir) ?? error;
   } finally {
     store.close();
   }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isLatchkeyError } from '../common/errors.js';
+import { asLatchkeyError } from '../core/db/errors.js';
 import { VERSION } from '../common/version.js';
 import { registerAdmin, registerConsoleLink } from './commands/admin.js';
 import { registerApp } from './commands/app.js';
@@ -8,7 +8,6 @@ import { registerBackup } from './commands/backup.js';
 import { registerIdentn } from './commands/identn.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
-import { storageFault } from '../core/storage-fault.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -63,7 +62,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       if (error.exitCode === 0) process.exit(0); // --help, --version
       fail(`${error.message.replace(/^error: /, '')} (see latchkey --help)`, EXIT.usage);
     }
-    const known = isLatchkeyError(error) ? error : storageFault(error);
+    const known = asLatchkeyError(error);
     if (known) fail(oneLine(known.message), exitCodeOf(known.code));
     // A bug: one line still, and the stack only when asked for.
     if (process.env.LATCHKEY_LOG === 'debug') process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);

@@ -13,6 +13,9 @@ export const ERROR_CODES = [
   'ADMIN_MISSING',
   'DB_FROM_FUTURE',
   'DB_UNAVAILABLE',
+  // A write that could not happen now: another process holds the lock (try again soon)…
+  'DB_BUSY',
+  // …or the disk is full, the folder read-only, or the file cannot be written.
   'DATA_DIR_UNUSABLE',
   // Faults of the data directory and the disk under it, each with its own remedy.
   'DB_DAMAGED',

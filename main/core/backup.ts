@@ -20,7 +20,7 @@ import { findRootUser } from './auth/root-admin.js';
 import { SESSION_KEY_ID } from './auth/session-key.js';
 import { dataFiles, ensureDataDir, markSetUp, removeFile } from './data-dir.js';
 import { MIGRATIONS } from './db/migrations/index.js';
-import { storageFault } from './storage-fault.js';
+import { storeError } from './db/errors.js';
 import { takeStoreLockForRestore } from './store-lock.js';
 import type { Store } from './store.js';
 
@@ -137,7 +137,7 @@ export function restoreDatabase(dataDir: string, file: string): void {
     removeTemp(temp);
     if (cause instanceof LatchkeyError) throw cause;
     throw (
-      storageFault(cause, dataDir) ??
+      storeError(cause, dataDir) ??
       new LatchkeyError('RESTORE_INVALID', `cannot restore from ${file}: ${oneLine(cause)}`, { cause })
     );
   }
@@ -198,7 +198,7 @@ function endSessions(db: Database.Database, tables: Set<string>): void {
   db.transaction(() => {
     if (tables.has('sessions')) db.exec('DELETE FROM sessions');
     db.prepare('DELETE FROM settings WHERE key = ?').run(SESSION_KEY_ID);
-  })();
+  }).immediate();
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { LatchkeyError } from '../common/errors.js';
-import { storageFault } from './storage-fault.js';
+import { storeError } from './db/errors.js';
 
 export interface DataDirInput {
   flag?: string | undefined;
@@ -47,7 +47,7 @@ export function ensureDataDir(dir: string): void {
     if (process.platform !== 'win32') chmodSync(dir, 0o700);
   } catch (cause) {
     throw (
-      storageFault(cause, dir) ??
+      storeError(cause, dir) ??
       new LatchkeyError('DATA_DIR_UNUSABLE', `cannot use data directory ${dir}: ${(cause as Error).message}`)
     );
   }

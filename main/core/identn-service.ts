@@ -10,6 +10,7 @@ import {
 } from './config/identn.js';
 import { currentIdentn } from './state.js';
 import type { Store } from './store.js';
+import { writeTransaction } from './db/write.js';
 
 export const RESET_PASSWORD_HINT = 'latchkey admin user reset-password --username <admin> --password <new password>';
 
@@ -41,17 +42,18 @@ export function checkStartState(store: Store): IdentnState {
 
 /** The change the console and `latchkey identn set` make, stored in one transaction. */
 export function setIdentn(store: Store, change: IdentnChange, actor: string): IdentnState {
-  const next = applyIdentnChange(currentIdentn(store), change);
-  assertNotPinned(store.config, next);
-  if (next.impersonation) assertNoExtraHostsForImpersonation(store.config, 'impersonation cannot be turned on');
-  if (!next.impersonation) assertAdminPasswordChosen(store, 'turning impersonation off turns logins on');
-  store.db.transaction(() => {
+  // Decided on what is stored now, under the write lock: not on a read another process may outdate.
+  writeTransaction(store.db, () => {
+    const next = applyIdentnChange(currentIdentn(store), change);
+    assertNotPinned(store.config, next);
+    if (next.impersonation) assertNoExtraHostsForImpersonation(store.config, 'impersonation cannot be turned on');
+    if (!next.impersonation) assertAdminPasswordChosen(store, 'turning impersonation off turns logins on');
     store.settings.setMany({
       [identnKey('impersonation')]: next.impersonation,
       [identnKey('tokenizer')]: next.tokenizer,
       [identnKey('apikey')]: next.apikey,
     });
     store.audit.record('identn.changed', actor, null, next);
-  })();
+  });
   return currentIdentn(store);
 }

@@ -16,10 +16,13 @@ import { silentLogger, type Logger } from './log.js';
 import { Launcher, type LauncherOptions } from './launcher/launcher.js';
 import { LiveState } from './state.js';
 import { proveWritable } from './data-dir.js';
-import { storageFault } from './storage-fault.js';
+import { storeError } from './db/errors.js';
+import { REQUEST_BUSY_TIMEOUT_MS, setBusyTimeout } from './db/open.js';
 import { openStore, type Store } from './store.js';
 
 export { resolveDataDir } from './data-dir.js';
+export { asLatchkeyError } from './db/errors.js';
+export { whenWritable } from './db/write.js';
 export { BUILT_PAGE_CSP } from './gateway/static-pages.js';
 export type { Store } from './store.js';
 import type { AuthDeps } from './gateway/sign-in.js';
@@ -65,6 +68,7 @@ export interface Core {
 }
 
 const LAST_PORT_KEY = 'gateway.last-port';
+const CLOSE_BUSY_TIMEOUT_MS = 2_000;
 
 function bindHosts(host: string | undefined): readonly string[] {
   if (host === undefined || host === 'localhost') return DEFAULT_HOSTS;
@@ -179,8 +183,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         } catch (error) {
           await listening.close();
           listening = undefined;
-          throw storageFault(error, store.dataDir) ?? error;
+          throw storeError(error, store.dataDir) ?? error;
         }
+        // From here on, requests share this connection: none may wait long for a lock.
+        setBusyTimeout(store.db, REQUEST_BUSY_TIMEOUT_MS);
+        auth.bookkeeping.start();
         await runner.open();
         return listening;
       },
@@ -191,6 +198,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         streams.closeAll();
         await listening?.close();
         await livePools.close();
+        // Nothing else waits on this connection any more: the last batch may wait its turn.
+        setBusyTimeout(store.db, CLOSE_BUSY_TIMEOUT_MS);
+        auth.bookkeeping.close();
         store.close();
       },
     };
@@ -198,6 +208,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   } catch (error) {
     await pools?.close();
     store.close();
-    throw storageFault(error, store.dataDir) ?? error;
+    throw storeError(error, store.dataDir) ?? error;
   }
 }

@@ -11,7 +11,7 @@ import { TokensRepo } from './db/tokens-repo.js';
 import { openDatabase, type Db } from './db/open.js';
 import { SettingsRepo } from './db/settings-repo.js';
 import { UsersRepo } from './db/users-repo.js';
-import { storageFault } from './storage-fault.js';
+import { storeError } from './db/errors.js';
 import { holdStoreLock } from './store-lock.js';
 
 /** Everything kept in the data directory, opened once per process. */
@@ -61,7 +61,7 @@ export async function openStore({ dataDir, config, clock }: OpenStoreOptions): P
   } catch (error) {
     db?.close();
     lock?.release();
-    throw storageFault(error, dataDir) ?? error;
+    throw storeError(error, dataDir) ?? error;
   }
 }
 

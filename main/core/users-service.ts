@@ -7,6 +7,7 @@ import { liftBan } from './auth/regulation.js';
 import { findRootUser } from './auth/root-admin.js';
 import { removeFile } from './data-dir.js';
 import type { User } from './db/users-repo.js';
+import { whenWritable, writeTransaction } from './db/write.js';
 import type { Store } from './store.js';
 
 /** Who made a change, for the audit log: a username, or `cli` for the command line. */
@@ -85,15 +86,17 @@ export async function createUser(
   assertPassword(input.password);
   if (store.users.findByUsername(username)) throw new LatchkeyError('USER_EXISTS', `user "${username}" already exists`);
   const passwordHash = await hash(input.password);
-  const user = store.db.transaction(() => {
-    // Checked again: another sign-up for the same name may have finished while this one hashed.
-    if (store.users.findByUsername(username)) {
-      throw new LatchkeyError('USER_EXISTS', `user "${username}" already exists`);
-    }
-    const created = createRow(store, { username, email, displayName, role, passwordHash, passwordChosen: true });
-    store.audit.record('user.created', actor, username, { role });
-    return created;
-  })();
+  const user = await whenWritable(() =>
+    writeTransaction(store.db, () => {
+      // Checked again: another sign-up for the same name may have finished while this one hashed.
+      if (store.users.findByUsername(username)) {
+        throw new LatchkeyError('USER_EXISTS', `user "${username}" already exists`);
+      }
+      const created = createRow(store, { username, email, displayName, role, passwordHash, passwordChosen: true });
+      store.audit.record('user.created', actor, username, { role });
+      return created;
+    }),
+  );
   return viewOf(user);
 }
 
@@ -106,18 +109,23 @@ export async function resetPassword(
   input: { username: string; password: string; enable?: boolean },
   actor: Actor,
 ): Promise<UserView> {
-  const user = requireUser(store, input.username);
+  requireUser(store, input.username);
   assertPassword(input.password);
   const hash = await hashPassword(input.password);
-  store.db.transaction(() => {
-    store.users.setPassword(user.id, hash, true);
-    store.sessions.deleteForUser(user.id);
-    store.audit.record('password.reset', actor, user.username, { enabled: input.enable === true });
-    if (input.enable) {
-      store.users.setEnabled(user.id, true);
-      liftBan(store, user.username, actor);
-    }
-  })();
+  const user = await whenWritable(() =>
+    writeTransaction(store.db, () => {
+      // Read again under the lock: the user may have gone while the password was hashed.
+      const current = requireUser(store, input.username);
+      store.users.setPassword(current.id, hash, true);
+      store.sessions.deleteForUser(current.id);
+      store.audit.record('password.reset', actor, current.username, { enabled: input.enable === true });
+      if (input.enable) {
+        store.users.setEnabled(current.id, true);
+        liftBan(store, current.username, actor);
+      }
+      return current;
+    }),
+  );
   forgetInitialPassword(store, user);
   return viewOf(requireUser(store, user.username));
 }
@@ -141,45 +149,56 @@ export async function changeOwnPassword(
   assertPassword(input.newPassword);
   await proof.proveCurrentPassword(user, input.currentPassword, client);
   const hash = await proof.hash(input.newPassword, client);
-  store.db.transaction(() => {
-    store.users.setPassword(user.id, hash, true);
-    store.sessions.deleteForUser(user.id, keepSessionId);
-    store.audit.record('password.changed', user.username, user.username);
-  })();
+  await whenWritable(() =>
+    writeTransaction(store.db, () => {
+      // The current password was checked as it was; a reset since then wins.
+      if (store.users.findById(user.id)?.passwordChangedAt !== user.passwordChangedAt) {
+        throw new LatchkeyError('PASSWORD_INVALID', 'the password was changed meanwhile; sign in again');
+      }
+      store.users.setPassword(user.id, hash, true);
+      store.sessions.deleteForUser(user.id, keepSessionId);
+      store.audit.record('password.changed', user.username, user.username);
+    }),
+  );
   forgetInitialPassword(store, user);
 }
 
+/*
+ * The last-Admin rule is checked inside the transaction that writes: checked before it,
+ * two processes (the CLI and the gateway) could each see two Admins and each demote one.
+ */
+
 export function setRole(store: Store, username: string, role: Role, actor: Actor): UserView {
-  const user = requireUser(store, username);
-  if (user.role === role) return viewOf(user);
-  if (role !== 'Admin') assertNotLastAdmin(store, user, 'demoted');
-  store.db.transaction(() => {
+  return writeTransaction(store.db, () => {
+    const user = requireUser(store, username);
+    if (user.role === role) return viewOf(user);
+    if (role !== 'Admin') assertNotLastAdmin(store, user, 'demoted');
     store.users.setRole(user.id, role);
     store.sessions.deleteForUser(user.id);
     store.audit.record('user.updated', actor, user.username, { role });
-  })();
-  return viewOf(requireUser(store, username));
+    return viewOf(requireUser(store, username));
+  });
 }
 
 export function setEnabled(store: Store, username: string, enabled: boolean, actor: Actor): UserView {
-  const user = requireUser(store, username);
-  if (user.enabled === enabled) return viewOf(user);
-  if (!enabled) assertNotLastAdmin(store, user, 'disabled');
-  store.db.transaction(() => {
+  return writeTransaction(store.db, () => {
+    const user = requireUser(store, username);
+    if (user.enabled === enabled) return viewOf(user);
+    if (!enabled) assertNotLastAdmin(store, user, 'disabled');
     store.users.setEnabled(user.id, enabled);
     if (!enabled) store.sessions.deleteForUser(user.id);
     store.audit.record('user.updated', actor, user.username, { enabled });
-  })();
-  return viewOf(requireUser(store, username));
+    return viewOf(requireUser(store, username));
+  });
 }
 
 export function deleteUser(store: Store, username: string, actor: Actor): void {
-  const user = requireUser(store, username);
-  assertNotLastAdmin(store, user, 'deleted');
-  store.db.transaction(() => {
+  writeTransaction(store.db, () => {
+    const user = requireUser(store, username);
+    assertNotLastAdmin(store, user, 'deleted');
     store.users.delete(user.id); // its sessions go with it (ON DELETE CASCADE)
     store.audit.record('user.deleted', actor, user.username);
-  })();
+  });
 }
 
 export function listUsers(store: Store): UserView[] {

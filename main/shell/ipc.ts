@@ -2,8 +2,8 @@ import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import type { z } from 'zod';
 import { API, type ApiMethod, type ApiParsedInput, type ApiResults } from '../common/api.js';
 import { describeIssues } from '../common/apps.js';
-import { isLatchkeyError } from '../common/errors.js';
 import { ipcChannel, type IpcReply } from '../common/ipc.js';
+import { asLatchkeyError, whenWritable } from '../core/index.js';
 import { callApi, type ConsoleApi } from './console-api.js';
 import { CONSOLE_ORIGIN, SCHEME } from './protocol.js';
 
@@ -53,11 +53,14 @@ export async function answer<M extends ApiMethod>(
   if (!parsed.success) return { error: { code: 'BAD_ARGUMENT', message: describeIssues(parsed.error) } };
   try {
     // The desktop window holds the console link: it calls as the console, like the tray.
-    const result = await callApi(api, method, parsed.data as ApiParsedInput<M>);
+    // A write another process holds up waits its turn without blocking the gateway.
+    const result = await whenWritable(() => callApi(api, method, parsed.data as ApiParsedInput<M>));
     options.onCalled?.(method);
     return { result };
   } catch (error) {
-    if (isLatchkeyError(error)) return { error: { code: error.code, message: error.message } };
+    // Store failures (busy, full disk, read-only) arrive typed, with their reason.
+    const typed = asLatchkeyError(error);
+    if (typed) return { error: { code: typed.code, message: typed.message } };
     options.log?.(`console API ${method} failed`, error);
     return { error: { code: 'INTERNAL_ERROR', message: `${method} failed unexpectedly; see the log` } };
   }

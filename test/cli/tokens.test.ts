@@ -57,8 +57,12 @@ describe('latchkey token, against a running gateway', () => {
       expect(res.json<SeenRequest>().headers['x-forwarded-user']).toBe('ci');
     }
 
+    // Last-used is bookkeeping the gateway writes in batches, off the request path.
+    const usedLine = new RegExp(`^${id}  ci  active  expires \\S+  last used \\S+Z  nightly$`, 'm');
+    await expect
+      .poll(() => runCli(['token', 'list', '--data-dir', dir]).stdout, { timeout: 10_000, interval: 250 })
+      .toMatch(usedLine);
     const listed = runCli(['token', 'list', '--data-dir', dir]).stdout;
-    expect(listed).toMatch(new RegExp(`^${id}  ci  active  expires \\S+  last used \\S+Z  nightly$`, 'm'));
     expect(listed).not.toContain(token.split('.')[1]);
 
     expect(runCli(['token', 'revoke', id, '--data-dir', dir]).stdout).toBe(`revoked ${id}\n`);

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -121,6 +123,26 @@ describe('a call over IPC', () => {
     expect(await handler(event(frame), {})).toMatchObject({ error: { code: 'FORBIDDEN' } });
     expect(api['users.list']).not.toHaveBeenCalled();
     expect(await handler(event(consoleFrame), {})).toEqual({ result: { method: 'users.list', input: {} } });
+  });
+
+  it('answers a store that cannot take the write with its reason, not INTERNAL_ERROR (a read-only database)', async () => {
+    const data = tempDataDir();
+    const file = join(data.dir, 'read-only.db');
+    new Database(file).exec('CREATE TABLE t (x)');
+    const readOnly = new Database(file, { readonly: true });
+    try {
+      const api = echoApi();
+      vi.mocked(api['bans.lift']).mockImplementation(() => {
+        readOnly.prepare('INSERT INTO t VALUES (1)').run();
+        return { lifted: true };
+      });
+      expect(await answer(api, 'bans.lift', event(consoleFrame), { username: 'ann' })).toEqual({
+        error: { code: 'DATA_DIR_READ_ONLY', message: expect.stringMatching(/read-only/) },
+      });
+    } finally {
+      readOnly.close();
+      data.remove();
+    }
   });
 
   it('tells the tray after a call that succeeded', async () => {

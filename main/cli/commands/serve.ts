@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { mintConsoleLink } from '../../core/api/console-sessions.js';
 import { createCore } from '../../core/index.js';
 import { stderrLogger } from '../../core/log.js';
-import { storageFault } from '../../core/storage-fault.js';
+import { storeError } from '../../core/db/errors.js';
 import { dataDirOf, portNumber, print, type CommonOptions } from '../context.js';
 
 interface ServeOptions extends CommonOptions {
@@ -57,7 +57,7 @@ export function registerServe(program: Command): void {
             `to ${where.origin}, latchkey console-link prints one`;
       } catch (error) {
         await core.close();
-        throw storageFault(error, dataDir) ?? error;
+        throw storeError(error, dataDir) ?? error;
       }
       print(`latchkey listening on ${where.origin}`);
       print(consoleLine);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { bindingHolds, bindingOf, type Peer } from '../auth/peer-binding.js';
 import type { Clock } from '../clock.js';
 import { writeOwnerOnlyFile } from '../data-dir.js';
+import { writeTransaction } from '../db/write.js';
 import type { Store } from '../store.js';
 
 const LINK_KEY = 'console.link';
@@ -29,11 +30,15 @@ export function mintConsoleLink(store: Store, port: number): string {
 
 /** Burns the link if `code` is it: true once, then never again. */
 export function redeemConsoleLink(store: Store, code: string): boolean {
-  const stored = store.settings.get(LINK_KEY) as { hash: string; expiresAt: number } | null | undefined;
-  if (!stored || stored.expiresAt <= store.clock.now() || !/^[A-Za-z0-9_-]{32}$/.test(code)) return false;
-  const matches = timingSafeEqual(Buffer.from(stored.hash, 'hex'), Buffer.from(sha256(code), 'hex'));
-  if (matches) store.settings.setMany({ [LINK_KEY]: null });
-  return matches;
+  if (!/^[A-Za-z0-9_-]{32}$/.test(code)) return false;
+  // Read and burnt under one write lock: two redemptions cannot both see the link.
+  return writeTransaction(store.db, () => {
+    const stored = store.settings.get(LINK_KEY) as { hash: string; expiresAt: number } | null | undefined;
+    if (!stored || stored.expiresAt <= store.clock.now()) return false;
+    const matches = timingSafeEqual(Buffer.from(stored.hash, 'hex'), Buffer.from(sha256(code), 'hex'));
+    if (matches) store.settings.setMany({ [LINK_KEY]: null });
+    return matches;
+  });
 }
 
 /**

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { API, type ApiMethod } from '../../common/api.js';
 import { describeIssues } from '../../common/apps.js';
-import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
+import { LatchkeyError, type ErrorCode } from '../../common/errors.js';
+import { asLatchkeyError, STORE_STATUS } from '../db/errors.js';
+import { whenWritable } from '../db/write.js';
 import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
 import { clientOf } from '../gateway/client.js';
 import { readCookie } from '../gateway/cookies.js';
@@ -35,6 +37,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   LOGIN_BANNED: 429,
   LOGIN_BUSY: 503,
+  ...STORE_STATUS,
 };
 
 /** Routes by [HTTP method, path] to API methods, built once from the contract. */
@@ -94,12 +97,15 @@ export async function serveApi(
     const parsed = (API[method].input as z.ZodType).safeParse(await inputOf(req));
     if (!parsed.success) throw new LatchkeyError('BAD_ARGUMENT', describeIssues(parsed.error));
     const handler = api[method] as (input: unknown, caller: Caller) => unknown;
-    sendJson(res, 200, { data: await handler(parsed.data, caller) });
+    // A write another process holds up waits its turn here, without blocking other requests.
+    sendJson(res, 200, { data: await whenWritable(() => handler(parsed.data, caller)) });
   } catch (error) {
     if (error instanceof BodyTooLarge)
       return sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');
-    if (!isLatchkeyError(error)) throw error;
-    if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
-    sendJson(res, STATUS[error.code] ?? 400, error.toJSON());
+    const typed = asLatchkeyError(error);
+    if (!typed) throw error;
+    const extra: Record<string, string> =
+      typed.retryAfter === undefined ? {} : { 'retry-after': String(typed.retryAfter) };
+    sendJson(res, STATUS[typed.code] ?? 400, typed.toJSON(), extra);
   }
 }

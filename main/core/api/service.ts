@@ -17,6 +17,7 @@ import {
 } from '../auth/view-as.js';
 import type { SessionRow } from '../db/sessions-repo.js';
 import type { User } from '../db/users-repo.js';
+import { writeTransaction } from '../db/write.js';
 import { canTellPeerUser } from '../gateway/peer-user.js';
 import { setIdentn } from '../identn-service.js';
 import { currentIdentn } from '../state.js';
@@ -258,7 +259,9 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
       store.regulation
         .activeBans(store.clock.now())
         .map(({ username, client, until }) => ({ username, client, until })),
-    'bans.lift': ({ username }, caller) => ({ lifted: liftBan(store, username.trim().toLowerCase(), actorOf(caller)) }),
+    'bans.lift': ({ username }, caller) => ({
+      lifted: writeTransaction(store.db, () => liftBan(store, username.trim().toLowerCase(), actorOf(caller))),
+    }),
     'account.changePassword': async (input, caller) => {
       if (caller.kind !== 'user') {
         throw new LatchkeyError('SESSION_REQUIRED', 'the console link has no account; sign in to change your password');

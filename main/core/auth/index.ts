@@ -3,6 +3,7 @@ import type { Store } from '../store.js';
 import type { AuthDeps } from '../gateway/sign-in.js';
 import { ConsoleSessions } from '../api/console-sessions.js';
 import { AssertionSigner } from './assertion.js';
+import { Bookkeeping } from './bookkeeping.js';
 import { HandoffCodes } from './handoff.js';
 import { HashGate } from './hash-gate.js';
 import { Login } from './login.js';
@@ -18,10 +19,15 @@ export function createAuth(store: Store, log: Logger = silentLogger, sleep?: Sle
   const { config, clock } = store;
   const sessionKey = openSessionKey(store.dataDir, store.settings);
   if (sessionKey.notice) log.warn(sessionKey.notice);
-  const sessions = new Sessions(store.sessions, store.users, sessionKey.key, clock, {
-    idleMs: config.get('session.idle-timeout'),
-    absoluteMs: config.get('session.absolute-timeout'),
-  });
+  const bookkeeping = new Bookkeeping(store, log);
+  const sessions = new Sessions(
+    store.sessions,
+    store.users,
+    sessionKey.key,
+    clock,
+    { idleMs: config.get('session.idle-timeout'), absoluteMs: config.get('session.absolute-timeout') },
+    bookkeeping,
+  );
   const regulation = new Regulation(
     store.regulation,
     store.audit,
@@ -38,5 +44,14 @@ export function createAuth(store: Store, log: Logger = silentLogger, sleep?: Sle
   const signupRole = config.get('auth.internal.signup-enabled') ? config.get('auth.signup-default-role') : undefined;
   const signer = new AssertionSigner(store, clock);
   const consoleSessions = new ConsoleSessions(clock);
-  return { store, sessions, login, codes: new HandoffCodes(clock), signupRole, signer, consoleSessions };
+  return {
+    store,
+    sessions,
+    login,
+    codes: new HandoffCodes(clock),
+    signupRole,
+    signer,
+    consoleSessions,
+    bookkeeping,
+  };
 }

@@ -3,6 +3,7 @@ import { LatchkeyError } from '../../common/errors.js';
 import type { AuditRepo } from '../db/audit-repo.js';
 import type { User, UsersRepo } from '../db/users-repo.js';
 import type { Db } from '../db/open.js';
+import { whenWritable, writeTransaction } from '../db/write.js';
 import type { HashGate } from './hash-gate.js';
 import { ARGON2_PARAMS, generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { SIGN_UP, UNKNOWN_CLIENT, type Regulation } from './regulation.js';
@@ -54,15 +55,16 @@ export class Login {
     const matches = await this.checkPassword(subject, client, hash, usable ? password : generatePassword());
 
     if (!user || !user.enabled || !matches || !usable) {
-      this.regulation.recordFailure(subject, client);
+      // A failure that cannot be counted is not answered as a failure: 503, not 401.
+      await this.write(() => this.regulation.recordFailure(subject, client));
       throw new LatchkeyError('LOGIN_FAILED', FAILED);
     }
 
     const upgraded = needsRehash(user.passwordHash)
       ? await this.gate.run(() => hashPassword(password), client)
       : undefined;
-    this.regulation.succeeded(username, client);
-    return { user, session: this.startSession(user, upgraded) };
+    const session = await this.startSession(user, upgraded, () => this.regulation.succeeded(username, client));
+    return { user, session };
   }
 
   /**
@@ -78,10 +80,10 @@ export class Login {
       usable ? password : generatePassword(),
     );
     if (!matches || !usable) {
-      this.regulation.recordFailure(user.username, client, { via: 'password.change' });
+      await this.write(() => this.regulation.recordFailure(user.username, client, { via: 'password.change' }));
       throw new LatchkeyError('PASSWORD_INVALID', 'the current password is wrong');
     }
-    this.regulation.succeeded(user.username, client);
+    await this.write(() => this.regulation.succeeded(user.username, client));
   }
 
   /**
@@ -90,7 +92,7 @@ export class Login {
    */
   async admitSignUp(client: string): Promise<void> {
     this.regulation.assertAllowed(SIGN_UP, client);
-    this.regulation.recordAttempt(SIGN_UP, client);
+    await this.write(() => this.regulation.recordAttempt(SIGN_UP, client));
     await this.regulation.slowDown();
   }
 
@@ -100,8 +102,8 @@ export class Login {
   }
 
   /** Signs in a user who just proved their password another way (their sign-up). */
-  signedUp(user: User): { user: User; session: SessionRow } {
-    return { user, session: this.startSession(user, undefined) };
+  async signedUp(user: User): Promise<{ user: User; session: SessionRow }> {
+    return { user, session: await this.startSession(user, undefined) };
   }
 
   /**
@@ -120,12 +122,26 @@ export class Login {
     return matches;
   }
 
-  private startSession(user: User, upgraded: string | undefined): SessionRow {
-    return this.db.transaction(() => {
-      if (upgraded) this.users.rehash(user.id, upgraded);
-      this.users.recordLogin(user.id);
-      this.audit.record('login', user.username, user.username);
-      return this.sessions.start(user);
-    })();
+  /** A write of regulation's bookkeeping that waits its turn, and answers 503 when it cannot. */
+  private write(work: () => void): Promise<void> {
+    return whenWritable(() => writeTransaction(this.db, work));
+  }
+
+  private startSession(user: User, upgraded: string | undefined, andThen?: () => void): Promise<SessionRow> {
+    return whenWritable(() =>
+      writeTransaction(this.db, () => {
+        // Under the lock: disabled, deleted or given a new password while we verified
+        // (a rehash by a concurrent sign-in keeps the password, and its change time).
+        const current = this.users.findById(user.id);
+        if (!current?.enabled || current.passwordChangedAt !== user.passwordChangedAt) {
+          throw new LatchkeyError('LOGIN_FAILED', FAILED);
+        }
+        if (upgraded) this.users.rehash(user.id, upgraded);
+        this.users.recordLogin(user.id);
+        andThen?.();
+        this.audit.record('login', user.username, user.username);
+        return this.sessions.start(user);
+      }),
+    );
   }
 }

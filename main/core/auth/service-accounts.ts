@@ -3,6 +3,7 @@ import type { TokenDto } from '../../common/api.js';
 import { LatchkeyError } from '../../common/errors.js';
 import type { TokenRow } from '../db/tokens-repo.js';
 import type { User } from '../db/users-repo.js';
+import { writeTransaction } from '../db/write.js';
 import type { Store } from '../store.js';
 
 /** `<lookup id>.<secret>`: the id finds the row, the secret is checked against its hash. */
@@ -31,26 +32,20 @@ export function createToken(
   input: { username: string; lifetimeMs: number | null; description?: string | undefined },
   actor: string,
 ): { token: string; view: TokenView } {
-  const user = store.users.findByUsername(input.username.trim().toLowerCase());
-  if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${input.username}"`);
   const description = (input.description ?? '').trim();
   if (description.length > 200) throw new LatchkeyError('BAD_ARGUMENT', 'description must be at most 200 characters');
   const id = randomBytes(12).toString('base64url');
   const secret = randomBytes(32).toString('base64url');
-  const now = store.clock.now();
-  const row = {
-    id,
-    userId: user.id,
-    secretHash: hashSecret(secret).toString('hex'),
-    description,
-    createdBy: actor,
-    createdAt: now,
-    expiresAt: input.lifetimeMs === null ? null : now + input.lifetimeMs,
-  };
-  store.db.transaction(() => {
-    store.tokens.insert(row);
-    store.audit.record('token.created', actor, user.username, { id, expiresAt: row.expiresAt });
-  })();
+  const secretHash = hashSecret(secret).toString('hex');
+  writeTransaction(store.db, () => {
+    // Under the lock: a user deleted by another process meanwhile gets no token.
+    const user = store.users.findByUsername(input.username.trim().toLowerCase());
+    if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${input.username}"`);
+    const now = store.clock.now();
+    const expiresAt = input.lifetimeMs === null ? null : now + input.lifetimeMs;
+    store.tokens.insert({ id, userId: user.id, secretHash, description, createdBy: actor, createdAt: now, expiresAt });
+    store.audit.record('token.created', actor, user.username, { id, expiresAt });
+  });
   return { token: `${id}.${secret}`, view: viewOf(store.tokens.find(id) as TokenRow) };
 }
 
@@ -59,20 +54,26 @@ export function listTokens(store: Store): TokenView[] {
 }
 
 export function revokeToken(store: Store, id: string, actor: string): void {
-  const row = store.tokens.find(id);
-  if (!row) throw new LatchkeyError('TOKEN_NOT_FOUND', `no token with id "${id}"`);
-  store.db.transaction(() => {
+  writeTransaction(store.db, () => {
+    const row = store.tokens.find(id);
+    if (!row) throw new LatchkeyError('TOKEN_NOT_FOUND', `no token with id "${id}"`);
     if (!store.tokens.revoke(id, store.clock.now())) {
       throw new LatchkeyError('TOKEN_NOT_FOUND', `token "${id}" is already revoked`);
     }
     store.audit.record('token.revoked', actor, row.username, { id });
-  })();
+  });
 }
 
 export type TokenCheck = { user: User; tokenId: string } | { status: 401 | 403; reason: string };
 
-/** Whether a presented token lets its user in right now (SPEC §5). */
-export function checkToken(store: Store, token: string): TokenCheck {
+/** Where a token's last use is noted; written later, in a batch (see Bookkeeping). */
+export interface TokenUse {
+  tokenUsed(id: string, at: number): void;
+  tokenLastUsed(id: string): number | undefined;
+}
+
+/** Whether a presented token lets its user in right now (SPEC §5). Reads only. */
+export function checkToken(store: Store, token: string, use: TokenUse): TokenCheck {
   const match = TOKEN.exec(token);
   if (!match) return { status: 401, reason: 'the token is malformed' };
   const [, id, secret] = match as unknown as [string, string, string];
@@ -86,7 +87,8 @@ export function checkToken(store: Store, token: string): TokenCheck {
   const user = store.users.findById(row.userId);
   if (!user) return { status: 401, reason: 'the token is not valid' };
   if (!user.enabled) return { status: 403, reason: `user "${user.username}" is disabled` };
-  if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_EVERY_MS) store.tokens.touch(id, now);
+  const lastUsedAt = Math.max(row.lastUsedAt ?? 0, use.tokenLastUsed(id) ?? 0);
+  if (now - lastUsedAt >= TOUCH_EVERY_MS) use.tokenUsed(id, now);
   return { user, tokenId: id };
 }
 

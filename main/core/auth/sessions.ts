@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../clock.js';
+import type { Bookkeeping } from './bookkeeping.js';
 import type { SessionRow, SessionsRepo } from '../db/sessions-repo.js';
 import type { User, UsersRepo } from '../db/users-repo.js';
 
@@ -45,6 +46,8 @@ export class Sessions {
     private readonly key: Uint8Array,
     private readonly clock: Clock,
     private readonly lifetimes: SessionLifetimes,
+    /** Where last-seen goes: written in batches, never by the request that saw it. */
+    private readonly bookkeeping: Bookkeeping,
   ) {}
 
   start(user: User): SessionRow {
@@ -103,19 +106,23 @@ export class Sessions {
     }
   }
 
-  /** Who a session id belongs to, if the session is still alive; keeps it alive. */
+  /**
+   * Who a session id belongs to, if the session is still alive; keeps it alive. Reads
+   * only: last-seen is noted for the next batch, and counts for idle expiry from now on.
+   */
   resolve(sid: string): SignedIn | undefined {
-    const session = this.repo.find(sid);
-    if (!session) return undefined;
+    const row = this.repo.find(sid);
+    if (!row) return undefined;
     const now = this.clock.now();
-    if (session.expiresAt <= now || now - session.lastSeenAt >= this.lifetimes.idleMs) {
-      this.repo.delete(sid);
+    const lastSeenAt = Math.max(row.lastSeenAt, this.bookkeeping.sessionLastSeen(sid) ?? 0);
+    if (row.expiresAt <= now || now - lastSeenAt >= this.lifetimes.idleMs) {
+      this.bookkeeping.sessionEnded(sid);
       return undefined;
     }
-    const user = this.users.findById(session.userId);
+    const user = this.users.findById(row.userId);
     if (!user?.enabled) return undefined;
-    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) this.repo.touch(sid, now);
-    return { user, session };
+    if (now - lastSeenAt >= TOUCH_EVERY_MS) this.bookkeeping.sessionSeen(sid, now);
+    return { user, session: { ...row, lastSeenAt } };
   }
 
   end(sid: string): boolean {

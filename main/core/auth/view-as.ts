@@ -1,6 +1,7 @@
 import { LatchkeyError } from '../../common/errors.js';
 import type { SessionRow } from '../db/sessions-repo.js';
 import type { User } from '../db/users-repo.js';
+import { writeTransaction } from '../db/write.js';
 import { currentIdentn } from '../state.js';
 import type { Store } from '../store.js';
 import { findRootUser } from './root-admin.js';
@@ -36,37 +37,38 @@ export function globalViewAs(store: Store, now: number): { user: User; until: nu
  * until stopped, an hour passes, or the user is disabled.
  */
 export function startGlobalViewAs(store: Store, username: string, by: string): { user: User; until: number } {
-  if (!currentIdentn(store).impersonation.enabled) {
-    throw new LatchkeyError(
-      'VIEW_AS_INVALID',
-      'with logins on, view-as belongs to an Admin session; start it from the console while signed in',
-    );
-  }
-  const root = findRootUser(store.settings, store.users);
-  if (!root) throw new LatchkeyError('ADMIN_MISSING', 'there is no Admin to view as someone');
-  const now = store.clock.now();
-  const current = globalViewAs(store, now);
-  if (current) {
-    throw new LatchkeyError('VIEW_AS_INVALID', `already viewing as "${current.user.username}"; stop that first`);
-  }
-  const user = target(store, username, root);
-  const until = now + VIEW_AS_MS;
-  store.db.transaction(() => {
+  // Every rule is checked under the write lock, so another process cannot slip in between.
+  return writeTransaction(store.db, () => {
+    if (!currentIdentn(store).impersonation.enabled) {
+      throw new LatchkeyError(
+        'VIEW_AS_INVALID',
+        'with logins on, view-as belongs to an Admin session; start it from the console while signed in',
+      );
+    }
+    const root = findRootUser(store.settings, store.users);
+    if (!root) throw new LatchkeyError('ADMIN_MISSING', 'there is no Admin to view as someone');
+    const now = store.clock.now();
+    const current = globalViewAs(store, now);
+    if (current) {
+      throw new LatchkeyError('VIEW_AS_INVALID', `already viewing as "${current.user.username}"; stop that first`);
+    }
+    const user = target(store, username, root);
+    const until = now + VIEW_AS_MS;
     store.settings.setMany({ [GLOBAL_KEY]: { userId: user.id, until } satisfies GlobalViewAs });
     store.audit.record('viewas.started', root.username, user.username, { by, until });
-  })();
-  return { user, until };
+    return { user, until };
+  });
 }
 
 /** Stops impersonation mode's view-as; always allowed. The user it ended, if any. */
 export function stopGlobalViewAs(store: Store, by: string): string | undefined {
-  const current = globalViewAs(store, store.clock.now());
-  const root = findRootUser(store.settings, store.users);
-  store.db.transaction(() => {
+  return writeTransaction(store.db, () => {
+    const current = globalViewAs(store, store.clock.now());
+    const root = findRootUser(store.settings, store.users);
     store.settings.setMany({ [GLOBAL_KEY]: null });
     if (current) store.audit.record('viewas.stopped', root?.username ?? null, current.user.username, { by });
-  })();
-  return current?.user.username;
+    return current?.user.username;
+  });
 }
 
 /** With logins: the session's viewed user, when still valid. */
@@ -78,23 +80,30 @@ export function sessionViewAs(store: Store, session: SessionRow, now: number): U
 
 /** With logins: an Admin's session starts viewing as a user. */
 export function startSessionViewAs(store: Store, session: SessionRow, admin: User, username: string): User {
-  if (admin.role !== 'Admin') throw new LatchkeyError('FORBIDDEN', 'only an Admin may view as another user');
-  const now = store.clock.now();
-  const current = sessionViewAs(store, session, now);
-  if (current) throw new LatchkeyError('VIEW_AS_INVALID', `already viewing as "${current.username}"; stop that first`);
-  const user = target(store, username, admin);
-  store.db.transaction(() => {
-    store.sessions.setViewAs(session.id, user.id, now + VIEW_AS_MS);
-    store.audit.record('viewas.started', admin.username, user.username, { until: now + VIEW_AS_MS });
-  })();
-  return user;
+  return writeTransaction(store.db, () => {
+    // The session and the Admin as they are now: a demotion or logout elsewhere wins.
+    const live = store.sessions.find(session.id);
+    const viewer = live?.userId === admin.id ? store.users.findById(admin.id) : undefined;
+    if (!live || !viewer?.enabled) throw new LatchkeyError('SESSION_REQUIRED', 'the session has ended; sign in again');
+    if (viewer.role !== 'Admin') throw new LatchkeyError('FORBIDDEN', 'only an Admin may view as another user');
+    const now = store.clock.now();
+    const current = sessionViewAs(store, live, now);
+    if (current) {
+      throw new LatchkeyError('VIEW_AS_INVALID', `already viewing as "${current.username}"; stop that first`);
+    }
+    const user = target(store, username, viewer);
+    store.sessions.setViewAs(live.id, user.id, now + VIEW_AS_MS);
+    store.audit.record('viewas.started', viewer.username, user.username, { until: now + VIEW_AS_MS });
+    return user;
+  });
 }
 
 /** Stopping is always allowed to the real user of the session. */
 export function stopSessionViewAs(store: Store, session: SessionRow, admin: User): void {
-  const current = sessionViewAs(store, session, store.clock.now());
-  store.db.transaction(() => {
+  writeTransaction(store.db, () => {
+    const live = store.sessions.find(session.id);
+    const current = live && sessionViewAs(store, live, store.clock.now());
     store.sessions.setViewAs(session.id, null, null);
     if (current) store.audit.record('viewas.stopped', admin.username, current.username);
-  })();
+  });
 }

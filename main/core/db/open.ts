@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LatchkeyError } from '../../common/errors.js';
-import { damaged, storageFault } from '../storage-fault.js';
+import { damaged, storeError } from './errors.js';
 import type { Migration } from './migration.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -14,6 +14,19 @@ export interface OpenDatabaseOptions {
    * refused, never a first launch that creates a new Admin in impersonation mode.
    */
   setUpBefore?: boolean;
+}
+
+/**
+ * How long a connection waits for another's write lock. The CLI and start-up can wait:
+ * nothing else runs on their event loop. A started gateway cannot: better-sqlite3 waits
+ * synchronously, so every request would wait with it; it waits a few milliseconds and
+ * leaves longer waits to `whenWritable`, which yields between attempts.
+ */
+export const BUSY_TIMEOUT_MS = 5000;
+export const REQUEST_BUSY_TIMEOUT_MS = 10;
+
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
 }
 
 /**
@@ -34,7 +47,7 @@ export function openDatabase(
     db = new Database(file, { fileMustExist: options.setUpBefore === true });
     // Password hashes live here: owner-only, like the directory around it.
     if (process.platform !== 'win32') chmodSync(file, 0o600);
-    db.pragma('busy_timeout = 5000');
+    setBusyTimeout(db, BUSY_TIMEOUT_MS);
   } catch (cause) {
     throw openFault(file, cause);
   }
@@ -101,7 +114,7 @@ function openFault(file: string, cause: unknown): LatchkeyError {
   if (cause instanceof LatchkeyError) return cause;
   if (isDamage(cause)) return damaged(`the database ${file}`, `damaged (${(cause as Error).message})`, cause);
   return (
-    storageFault(cause, dirname(file)) ??
+    storeError(cause, dirname(file)) ??
     new LatchkeyError('DB_UNAVAILABLE', `cannot open the database ${file}: ${(cause as Error).message}`, { cause })
   );
 }

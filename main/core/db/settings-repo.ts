@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Db } from './open.js';
+import { writeTransaction } from './write.js';
 
 /** Values the console or CLI stored; JSON-encoded so every type round-trips. */
 export class SettingsRepo {
@@ -31,8 +32,8 @@ export class SettingsRepo {
   /** Writes several values in one transaction: a reader sees all of them or none. */
   setMany(values: Record<string, unknown>): void {
     const at = this.clock.now();
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const [key, value] of Object.entries(values)) this.upsert.run(key, JSON.stringify(value), at);
-    })();
+    });
   }
 }

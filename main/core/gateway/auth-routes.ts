@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isLatchkeyError, LatchkeyError, type ErrorCode } from '../../common/errors.js';
+import { LatchkeyError, type ErrorCode } from '../../common/errors.js';
+import { asLatchkeyError, STORE_STATUS } from '../db/errors.js';
+import { whenWritable, writeTransaction } from '../db/write.js';
 import { createUser } from '../users-service.js';
 import { clientOf } from './client.js';
 import { BodyTooLarge, readFields } from './body.js';
@@ -45,6 +47,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   USER_NOT_FOUND: 404,
   VIEW_AS_INVALID: 400,
   FORBIDDEN: 403,
+  ...STORE_STATUS,
 };
 
 function redirect(res: ServerResponse, location: string, cookies: string[] = [], extra: Record<string, string> = {}) {
@@ -67,9 +70,10 @@ function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
     sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');
     return;
   }
-  if (!isLatchkeyError(error)) throw error;
-  if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
-  sendError(req, res, STATUS[error.code] ?? 400, error.code, error.message);
+  const typed = asLatchkeyError(error);
+  if (!typed) throw error;
+  if (typed.retryAfter !== undefined) res.setHeader('retry-after', String(typed.retryAfter));
+  sendError(req, res, STATUS[typed.code] ?? 400, typed.code, typed.message);
 }
 
 /** Sets a session cookie for one host, bound to the OS user of this connection, and answers a sign-in. */
@@ -134,9 +138,10 @@ async function postLogin(req: IncomingMessage, res: ServerResponse, auth: AuthDe
     if (form) return redirect(res, returnTo, [set]);
     sendJson(res, 200, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
   } catch (error) {
-    if (!form || !isLatchkeyError(error) || !STATUS[error.code]) throw error;
-    if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
-    sendHtml(res, STATUS[error.code] as number, loginPage(returnTo, error.message, fields.username ?? ''));
+    const typed = asLatchkeyError(error);
+    if (!form || !typed || !STATUS[typed.code]) throw error;
+    if (typed.retryAfter !== undefined) res.setHeader('retry-after', String(typed.retryAfter));
+    sendHtml(res, STATUS[typed.code] as number, loginPage(returnTo, typed.message, fields.username ?? ''));
   }
 }
 
@@ -162,11 +167,12 @@ async function postSignup(req: IncomingMessage, res: ServerResponse, auth: AuthD
     // The password was just hashed: no second hash to sign the new user in.
     const created = auth.store.users.findByUsername(username);
     if (!created) throw new LatchkeyError('USER_NOT_FOUND', `user "${username}" was deleted as it signed up`);
-    signedUp = auth.login.signedUp(created);
+    signedUp = await auth.login.signedUp(created);
   } catch (error) {
-    if (!form || !isLatchkeyError(error) || !STATUS[error.code]) throw error;
-    if (error.retryAfter !== undefined) res.setHeader('retry-after', String(error.retryAfter));
-    return sendHtml(res, STATUS[error.code] as number, loginPage('/', error.message, fields.username ?? ''));
+    const typed = asLatchkeyError(error);
+    if (!form || !typed || !STATUS[typed.code]) throw error;
+    if (typed.retryAfter !== undefined) res.setHeader('retry-after', String(typed.retryAfter));
+    return sendHtml(res, STATUS[typed.code] as number, loginPage('/', typed.message, fields.username ?? ''));
   }
   const { user, session } = signedUp;
   const set = await sessionCookie(auth, ctx, session, peer);
@@ -193,7 +199,7 @@ async function consoleLink(req: IncomingMessage, res: ServerResponse, auth: Auth
       'a console link opens the console only for the OS user who runs Latchkey',
     );
   }
-  if (!redeemConsoleLink(auth.store, fields.code ?? '')) {
+  if (!(await whenWritable(() => redeemConsoleLink(auth.store, fields.code ?? '')))) {
     return sendError(
       req,
       res,
@@ -218,12 +224,18 @@ async function logout(
   if (req.method === 'GET' || req.method === 'HEAD') return sendHtml(res, 200, logoutPage('/.latchkey/logout'));
   if (req.method !== 'POST') return sendError(req, res, 405, 'NOT_FOUND', 'use POST to sign out');
   const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
-  auth.consoleSessions.end(readCookie(req.headers.cookie, consoleCookieName(ctx.port)), await peerOf(req.socket));
   if (signedIn) {
-    // One row for every host: deleting it signs the browser out everywhere.
-    auth.sessions.end(signedIn.session.id);
-    auth.store.audit.record('logout', signedIn.user.username, signedIn.user.username);
+    const { session, user } = signedIn;
+    // One row for every host: deleting it signs the browser out everywhere. A logout that
+    // cannot be written is answered 503: the cookie must not go while the session stays.
+    await whenWritable(() =>
+      writeTransaction(auth.store.db, () => {
+        auth.sessions.end(session.id);
+        auth.store.audit.record('logout', user.username, user.username);
+      }),
+    );
   }
+  auth.consoleSessions.end(readCookie(req.headers.cookie, consoleCookieName(ctx.port)), await peerOf(req.socket));
   const cleared = [clearCookie(sessionCookieName(ctx.port)), clearCookie(consoleCookieName(ctx.port))];
   if (isNavigation(req) || (req.headers['content-type'] ?? '').includes('form')) return redirect(res, after, cleared);
   res.setHeader('set-cookie', cleared);

@@ -47,7 +47,7 @@ export async function identify(
   if (identn.apikey.enabled && tokens) {
     const token = presentedToken(req.rawHeaders);
     if (token !== undefined) {
-      const check = checkToken(auth.store, token);
+      const check = checkToken(auth.store, token, auth.bookkeeping);
       return 'user' in check ? { kind: 'user', identity: pick(check.user) } : { kind: 'refused', ...check };
     }
   }

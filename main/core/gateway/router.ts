@@ -6,6 +6,7 @@ import type { ErrorCode } from '../../common/errors.js';
 import type { GlobalConfigResponse } from '../../common/identn.js';
 import type { ApiMethod } from '../../common/api.js';
 import { apiMethodFor, serveApi } from '../api/http.js';
+import { storeError } from '../db/errors.js';
 import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
 import { admission, admitConnection, isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
@@ -132,6 +133,14 @@ export function createRouter(deps: RouterDeps) {
   /** Runs an async handler; an unexpected error is logged and answered, never thrown. */
   function settle(req: IncomingMessage, res: ServerResponse, work: Promise<void>): void {
     work.catch((error: unknown) => {
+      // The store failing (busy, full, read-only, damaged) is "not now": 503, never 500.
+      const store = storeError(error);
+      if (store) {
+        deps.log.warn(`request ${req.method} ${req.url}: ${store.message}`);
+        if (!res.headersSent) res.setHeader('retry-after', String(store.retryAfter ?? 1));
+        sendError(req, res, 503, store.code, store.message);
+        return;
+      }
       deps.log.error(`request ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
       sendError(req, res, 500, 'GATEWAY_UNAVAILABLE', 'Latchkey failed to answer this request');
     });

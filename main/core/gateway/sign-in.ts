@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Role } from '../../common/apps.js';
 import type { ConsoleSessions } from '../api/console-sessions.js';
 import type { AssertionSigner } from '../auth/assertion.js';
+import type { Bookkeeping } from '../auth/bookkeeping.js';
 import type { HandoffCodes } from '../auth/handoff.js';
 import type { Login } from '../auth/login.js';
 import type { SignedIn, Sessions } from '../auth/sessions.js';
@@ -21,6 +22,8 @@ export interface AuthDeps {
   signupRole: Role | undefined;
   signer: AssertionSigner;
   consoleSessions: ConsoleSessions;
+  /** Last-seen and last-used times, written off the request path. */
+  bookkeeping: Bookkeeping;
 }
 
 /**

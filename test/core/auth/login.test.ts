@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Bookkeeping } from '../../../main/core/auth/bookkeeping.js';
 import { HashGate } from '../../../main/core/auth/hash-gate.js';
+import { silentLogger } from '../../../main/core/log.js';
 import { Login, needsRehash } from '../../../main/core/auth/login.js';
 import { Regulation } from '../../../main/core/auth/regulation.js';
 import { loadSessionKey } from '../../../main/core/auth/session-key.js';
@@ -7,7 +9,7 @@ import { Sessions } from '../../../main/core/auth/sessions.js';
 import { hashPassword } from '../../../main/core/auth/passwords.js';
 import { loadConfig } from '../../../main/core/config/config.js';
 import { openStore, type Store } from '../../../main/core/store.js';
-import { createUser, deleteUser, setEnabled, setRole } from '../../../main/core/users-service.js';
+import { createUser, deleteUser, resetPassword, setEnabled, setRole } from '../../../main/core/users-service.js';
 import { tempDataDir } from '../../helpers/data-dir.js';
 import argon2 from 'argon2';
 
@@ -38,10 +40,14 @@ class CountingGate extends HashGate {
 }
 
 function loginFor(s: Store, gate = new CountingGate()) {
-  const sessions = new Sessions(s.sessions, s.users, loadSessionKey(s.dataDir), s.clock, {
-    idleMs: 3_600_000,
-    absoluteMs: 86_400_000,
-  });
+  const sessions = new Sessions(
+    s.sessions,
+    s.users,
+    loadSessionKey(s.dataDir),
+    s.clock,
+    { idleMs: 3_600_000, absoluteMs: 86_400_000 },
+    new Bookkeeping(s, silentLogger),
+  );
   const regulation = new Regulation(s.regulation, s.audit, s.clock, {
     maxRetries: 100,
     findTimeMs: 60_000,
@@ -86,6 +92,22 @@ describe('Login', () => {
     const stored = s.users.findByUsername('old')?.passwordHash ?? '';
     expect(stored).toMatch(/\$m=19456,t=2,p=1\$/);
     expect(needsRehash(stored)).toBe(false);
+  });
+
+  it('a password reset while the old password was being verified wins: the sign-in opens no session', async () => {
+    const s = await store();
+    await createUser(s, { username: 'ann', password: 'ann password' }, 'test');
+    /** Resets the password from elsewhere (the CLI, an Admin) right after the verify. */
+    class ResetDuringVerify extends HashGate {
+      override async run<T>(work: () => Promise<T>): Promise<T> {
+        const result = await super.run(work);
+        await resetPassword(s, { username: 'ann', password: 'new password 1' }, 'cli');
+        return result;
+      }
+    }
+    const { login } = loginFor(s, new ResetDuringVerify() as CountingGate);
+    await expect(login.signIn('ann', 'ann password')).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
+    expect(s.audit.list(10).filter((e) => e.kind === 'login')).toEqual([]);
   });
 });
 
