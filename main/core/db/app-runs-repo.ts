@@ -1,6 +1,7 @@
 import type { RunState } from '../../common/apps.js';
 import type { Clock } from '../clock.js';
 import type { Db } from './open.js';
+import { writeTransaction } from './write.js';
 
 export type RunRequest = 'start' | 'stop' | 'restart';
 
@@ -96,10 +97,12 @@ export class AppRunsRepo {
 
   /** The pending requests, each removed as it is taken. */
   takeRequests(): { slug: string; requested: RunRequest }[] {
-    return this.db.transaction(() => {
+    // A plain read first: the write lock is taken only when there is something to take.
+    if (this.selectRequests.all().length === 0) return [];
+    return writeTransaction(this.db, () => {
       const rows = this.selectRequests.all();
       for (const r of rows) this.clearRequest.run(r.slug, r.requested as string);
       return rows.map((r) => ({ slug: r.slug, requested: r.requested as RunRequest }));
-    })();
+    });
   }
 }

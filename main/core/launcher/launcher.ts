@@ -2,6 +2,7 @@ import type { App } from '../../common/apps.js';
 import { LatchkeyError } from '../../common/errors.js';
 import type { Clock } from '../clock.js';
 import { AppRunsRepo, type RunRequest } from '../db/app-runs-repo.js';
+import { whenWritable } from '../db/write.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store.js';
 import { AppProcess, type RunStatus } from './app-process.js';
@@ -54,6 +55,8 @@ export class Launcher {
   private closed = false;
   /** Set when another live Latchkey runs the apps of this data directory: this one runs none. */
   private passive: string | undefined;
+  private readonly unreported = new Map<string, RunStatus>();
+  private flushing: Promise<void> | undefined;
 
   constructor(private readonly options: LauncherOptions) {
     this.runs = new AppRunsRepo(options.store.db, options.clock);
@@ -188,6 +191,8 @@ export class Launcher {
     await Promise.all([...this.processes.values()].map(({ process }) => process.stop()));
     for (const { process } of this.processes.values()) process.close();
     this.processes.clear();
+    // The last states ("stopped") are written before the store closes.
+    await this.flush();
     unmarkGateway(this.options.store.dataDir);
   }
 
@@ -228,17 +233,36 @@ export class Launcher {
     return known.process.stop().then(() => known.process.close());
   }
 
+  /**
+   * Records a state for the CLI and other processes. Only each app's latest state is kept
+   * to write, so a write that waits for the lock never lands after a newer one.
+   */
   private report(slug: string, status: RunStatus): void {
     if (this.closed && status.state !== 'stopped' && status.state !== 'stopping') return;
-    try {
-      this.runs.report(slug, status);
-    } catch (error) {
-      this.options.log.warn(`cannot record the state of ${slug}: ${(error as Error).message}`);
-    }
+    this.unreported.set(slug, status);
+    void this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      for (const [slug, status] of this.unreported) {
+        try {
+          await whenWritable(() => this.runs.report(slug, status));
+        } catch (error) {
+          // Kept to write at the next tick.
+          this.options.log.warn(`cannot record the state of ${slug}: ${(error as Error).message}`);
+          return;
+        }
+        if (this.unreported.get(slug) === status) this.unreported.delete(slug);
+      }
+    })().finally(() => (this.flushing = undefined));
+    return this.flushing;
   }
 
   private tick(): void {
     if (this.closed) return;
+    if (this.unreported.size > 0) void this.flush();
     try {
       const apps = new Map(this.options.apps().map((a) => [a.slug, a]));
       for (const [slug, known] of this.processes) {
