@@ -13,13 +13,12 @@ export const ERROR_CODES = [
   'ADMIN_MISSING',
   'DB_FROM_FUTURE',
   'DB_UNAVAILABLE',
-  // A write that could not happen now: another process holds the lock (try again soon)…
+  // Faults of the data directory and the disk under it, each with its own remedy: a lock
+  // another process holds (try again soon), damage (restore), files it cannot open, a
+  // full, read-only or failing disk.
   'DB_BUSY',
-  // …or the disk is full, the folder read-only, or the file cannot be written.
-  'DATA_DIR_UNUSABLE',
-  // Faults of the data directory and the disk under it, each with its own remedy.
   'DB_DAMAGED',
-  'DB_BUSY',
+  'DATA_DIR_UNUSABLE',
   'DISK_FULL',
   'DATA_DIR_READ_ONLY',
   'STORAGE_IO',

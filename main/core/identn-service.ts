@@ -7,8 +7,8 @@ import {
   assertNotPinned,
   identnKey,
   type IdentnChange,
+  currentIdentn,
 } from './config/identn.js';
-import { currentIdentn } from './state.js';
 import type { Store } from './store.js';
 import { writeTransaction } from './db/write.js';
 

@@ -1,9 +1,9 @@
 import type { App } from '../common/apps.js';
-import { AUTHENTICATORS, type IdentnState } from '../common/identn.js';
+import type { IdentnState } from '../common/identn.js';
 import { LatchkeyError } from '../common/errors.js';
 import { findRootUser } from './auth/root-admin.js';
 import { globalViewAs } from './auth/view-as.js';
-import { identnKey, resolveIdentn, type StoredIdentn } from './config/identn.js';
+import { currentIdentn } from './config/identn.js';
 import type { User } from './db/users-repo.js';
 import type { Store } from './store.js';
 
@@ -15,20 +15,6 @@ export interface Snapshot {
   root: User;
   /** Impersonation mode's view-as, if set; its `until` is checked at each request. */
   viewAs: { user: User; until: number } | undefined;
-}
-
-export function readStoredIdentn(store: Store): StoredIdentn {
-  const all = store.settings.all();
-  const stored: StoredIdentn = {};
-  for (const a of AUTHENTICATORS) {
-    const value = all.get(identnKey(a));
-    if (typeof value === 'boolean') stored[a] = value;
-  }
-  return stored;
-}
-
-export function currentIdentn(store: Store): IdentnState {
-  return resolveIdentn(store.config, readStoredIdentn(store));
 }
 
 /**

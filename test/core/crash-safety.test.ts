@@ -103,7 +103,7 @@ import { systemClock } from './dist/main/core/clock.js';
 import { findRootUser } from './dist/main/core/auth/root-admin.js';
 import { createToken, revokeToken } from './dist/main/core/auth/service-accounts.js';
 import { setIdentn } from './dist/main/core/identn-service.js';
-import { currentIdentn } from './dist/main/core/state.js';
+import { currentIdentn } from './dist/main/core/config/identn.js';
 import { resetPassword } from './dist/main/core/users-service.js';
 const [dir, hash] = process.argv.slice(1);
 process.stdin.on('end', () => process.exit(0)); // the test is gone

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AUTHENTICATORS } from '../../common/identn.js';
 import { setIdentn } from '../../core/identn-service.js';
-import { currentIdentn } from '../../core/state.js';
+import { currentIdentn } from '../../core/config/identn.js';
 import type { IdentnState } from '../../common/identn.js';
 import { onOff, print, withStore, type CommonOptions } from '../context.js';
 

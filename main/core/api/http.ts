@@ -7,14 +7,12 @@ import { asLatchkeyError, STORE_STATUS } from '../db/errors.js';
 import { whenWritable } from '../db/write.js';
 import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
 import { clientOf } from '../gateway/client.js';
-import { readCookie } from '../gateway/cookies.js';
+import { consoleCookieName, readCookie } from '../gateway/cookies.js';
 import { peerOf } from '../gateway/peer-user.js';
 import { sendError, sendJson } from '../gateway/respond.js';
 import { sessionOf, type AuthDeps } from '../gateway/sign-in.js';
 import type { HostContext } from '../gateway/auth-routes.js';
 import type { Caller, ConsoleApi } from './service.js';
-
-export const consoleCookieName = (port: number) => `latchkey_${port}_console`;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   SESSION_REQUIRED: 401,

@@ -20,7 +20,7 @@ import type { User } from '../db/users-repo.js';
 import { writeTransaction } from '../db/write.js';
 import { canTellPeerUser } from '../gateway/peer-user.js';
 import { setIdentn } from '../identn-service.js';
-import { currentIdentn } from '../state.js';
+import { currentIdentn } from '../config/identn.js';
 import type { Store } from '../store.js';
 import {
   changeOwnPassword,

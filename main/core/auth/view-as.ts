@@ -2,7 +2,7 @@ import { LatchkeyError } from '../../common/errors.js';
 import type { SessionRow } from '../db/sessions-repo.js';
 import type { User } from '../db/users-repo.js';
 import { writeTransaction } from '../db/write.js';
-import { currentIdentn } from '../state.js';
+import { currentIdentn } from '../config/identn.js';
 import type { Store } from '../store.js';
 import { findRootUser } from './root-admin.js';
 

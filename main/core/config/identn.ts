@@ -92,6 +92,28 @@ function pinnedByOf(state: AuthenticatorState): { pinnedBy?: string } {
   return state.pinnedBy === undefined ? {} : { pinnedBy: state.pinnedBy };
 }
 
+/** The stored side of identN: what the console and `latchkey identn set` wrote. */
+export function readStoredIdentn(settings: { all(): ReadonlyMap<string, unknown> }): StoredIdentn {
+  const all = settings.all();
+  const stored: StoredIdentn = {};
+  for (const a of AUTHENTICATORS) {
+    const value = all.get(identnKey(a));
+    if (typeof value === 'boolean') stored[a] = value;
+  }
+  return stored;
+}
+
+/**
+ * The identN state in force: the one reading of environment, config file and stored
+ * settings, for the gateway, the console API and the CLI alike.
+ */
+export function currentIdentn(store: {
+  config: Config;
+  settings: { all(): ReadonlyMap<string, unknown> };
+}): IdentnState {
+  return resolveIdentn(store.config, readStoredIdentn(store.settings));
+}
+
 export type IdentnChange = Partial<Record<Authenticator, boolean>>;
 
 /**

@@ -1,6 +1,7 @@
 /** Cookie names carry the port: browsers ignore ports, two gateways must not collide. */
 export const sessionCookieName = (port: number) => `latchkey_${port}`;
 export const stateCookieName = (port: number) => `latchkey_${port}_state`;
+export const consoleCookieName = (port: number) => `latchkey_${port}_console`;
 
 /** The first value of a cookie in a Cookie header, or undefined. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
