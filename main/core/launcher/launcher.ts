@@ -74,9 +74,11 @@ export class Launcher {
     }
     await reapOrphans(store.dataDir, log, this.graceMs);
     markGateway(store.dataDir);
+    // States an earlier, killed run left behind; written like any other, waiting its turn.
     for (const row of this.runs.list()) {
-      if (row.state !== 'stopped')
-        this.runs.report(row.slug, { state: 'stopped', reason: null, pid: null, retryAt: null });
+      if (row.state !== 'stopped') {
+        this.report(row.slug, { state: 'stopped', reason: null, pid: null, retryAt: null, lastLines: [] });
+      }
     }
     this.tick();
     for (const app of this.options.apps()) {
