@@ -45,7 +45,15 @@ function forgetInitialPassword(store: Store, user: User): void {
 }
 
 /** Inserts a user; another process (the CLI) taking the name first is a 409, not a crash. */
+/**
+ * Creates a user's row. An email is one person's: apps that match users by email (SigNoz
+ * finds its root user so, Grafana's auth proxy can) would take a stranger who signed up
+ * with the admin's address for the admin. Checked in the writing transaction, any case.
+ */
 function createRow(store: Store, row: Parameters<Store['users']['create']>[0]): User {
+  if (store.users.findByEmail(row.email)) {
+    throw new LatchkeyError('USER_EXISTS', `the email ${row.email} belongs to another user already`);
+  }
   try {
     return store.users.create(row);
   } catch (error) {

@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
 import { PENDING_PER_SESSION } from '../../main/core/auth/handoff.js';
+import { FOREIGN_CONNECTIONS_PER_USER } from '../../main/core/gateway/admission.js';
 import { peerTableReads } from '../../main/core/gateway/peer-user.js';
 import { setIdentn } from '../../main/core/identn-service.js';
 import { createUser } from '../../main/core/users-service.js';
@@ -491,6 +492,49 @@ for (let i = 0; i < count; i += 1) {
       // One read of the table answers every connection waiting at that moment.
       expect(peerTableReads() - reads).toBeLessThan(COUNT / 10);
       await expectStillServing(gw, up);
+    },
+  );
+});
+
+describe('another OS user cannot exhaust the gateway’s descriptors in login mode either', () => {
+  it.skipIf(!canSwitchUser)(
+    'idle connections from uid 65534 past its share are closed, and the owner is still served (root, Linux)',
+    async () => {
+      const lup = await startUpstream();
+      const lgw = await startGateway({
+        env: { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1', LATCHKEY_IDENTN_TOKENIZER_ENABLED: 'true' },
+        apps: [{ slug: 'echo', upstream: lup.url }],
+      });
+      try {
+        const COUNT = FOREIGN_CONNECTIONS_PER_USER * 4;
+        // Holds every connection open and idle; reports how many the gateway closed.
+        const script = `
+const net = require('node:net');
+const count = Number(process.env.COUNT);
+let connected = 0, closed = 0;
+const report = () => { console.log(JSON.stringify({ connected, closed })); process.exit(0); };
+for (let i = 0; i < count; i += 1) {
+  const s = net.connect(Number(process.env.PORT), '127.0.0.1');
+  s.on('connect', () => { connected += 1; });
+  s.on('error', () => undefined);
+  s.on('close', () => { closed += 1; if (connected === count && closed >= count - Number(process.env.CAP)) report(); });
+}
+setTimeout(report, 10000);
+`;
+        const flood = runAs(
+          NOBODY,
+          script,
+          { PORT: String(lgw.port), COUNT: String(COUNT), CAP: String(FOREIGN_CONNECTIONS_PER_USER) },
+          15_000,
+        );
+        const result = JSON.parse(await flood) as { connected: number; closed: number };
+        expect(result.connected).toBe(COUNT);
+        expect(COUNT - result.closed).toBeLessThanOrEqual(FOREIGN_CONNECTIONS_PER_USER);
+        expect((await lgw.request({ path: '/api/v1/global/config' })).status).toBe(200);
+      } finally {
+        await lgw.close();
+        await lup.close();
+      }
     },
   );
 });

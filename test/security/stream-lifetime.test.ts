@@ -16,6 +16,7 @@ import { runCli } from '../helpers/cli.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { appSession, consoleSession } from '../helpers/sign-in.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
+import { manualClock } from '../helpers/clock.js';
 import { marker } from './support.js';
 
 const BOUND_MS = 5_000;
@@ -460,5 +461,37 @@ describe('when the gateway stops', () => {
       );
     });
     expect(await closedWithin(socket)).toBe(1001);
+  });
+});
+
+describe('an open stream is not activity: its session still idles out', () => {
+  const clock = manualClock();
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      clock,
+      apps: [{ slug: 'echo', upstream: up.url }],
+      env: {
+        LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1',
+        LATCHKEY_IDENTN_TOKENIZER_ENABLED: 'true',
+        LATCHKEY_SESSION_IDLE_TIMEOUT: '2m',
+      },
+    });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it("a WebSocket left open and silent does not keep its session alive: the gateway's own re-checks are no use of it", async () => {
+    const socket = await openSocket(gw, 'echo', {
+      cookie: await appSession(gw, await consoleSession(gw, 'admin', 'admin password 1'), 'echo'),
+    });
+    // A re-check past the minute after which a real request would note the session as seen…
+    clock.advance(61_000);
+    await gw.core.streams.sweep();
+    // …must not have noted it: two idle minutes after its last real use, the session ends.
+    clock.advance(61_000);
+    await gw.core.streams.sweep();
+    expect(await closedWithin(socket)).toBe(1008);
   });
 });

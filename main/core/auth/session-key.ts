@@ -14,8 +14,15 @@ function readKey(file: string): Read {
   try {
     text = readFileSync(file, 'utf8').trim();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { missing: true };
+    // A folder, a file it may not read, a failing disk: nothing to replace it over.
+    throw new LatchkeyError(
+      'DATA_DIR_UNUSABLE',
+      `${file} cannot be read as the session key (${code ?? (error as Error).message}); move it away and start ` +
+        'again: Latchkey then makes a new key, and everyone signed in must sign in again',
+      { cause: error },
+    );
   }
   if (text === '') return { damaged: 'empty' };
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return { damaged: 'not a key' };

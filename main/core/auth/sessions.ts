@@ -107,10 +107,11 @@ export class Sessions {
   }
 
   /**
-   * Who a session id belongs to, if the session is still alive; keeps it alive. Reads
-   * only: last-seen is noted for the next batch, and counts for idle expiry from now on.
+   * Who a session id belongs to, if the session is still alive; keeps it alive unless
+   * `touch` is false (a look that is not the user's activity). Reads only: last-seen is
+   * noted for the next batch, and counts for idle expiry from now on.
    */
-  resolve(sid: string): SignedIn | undefined {
+  resolve(sid: string, { touch = true }: { touch?: boolean } = {}): SignedIn | undefined {
     const row = this.repo.find(sid);
     if (!row) return undefined;
     const now = this.clock.now();
@@ -121,7 +122,7 @@ export class Sessions {
     }
     const user = this.users.findById(row.userId);
     if (!user?.enabled) return undefined;
-    if (now - lastSeenAt >= TOUCH_EVERY_MS) this.bookkeeping.sessionSeen(sid, now);
+    if (touch && now - lastSeenAt >= TOUCH_EVERY_MS) this.bookkeeping.sessionSeen(sid, now);
     return { user, session: { ...row, lastSeenAt } };
   }
 

@@ -19,11 +19,14 @@ export interface OpenDatabaseOptions {
 /**
  * How long a connection waits for another's write lock. The CLI and start-up can wait:
  * nothing else runs on their event loop. A started gateway cannot: better-sqlite3 waits
- * synchronously, so every request would wait with it; it waits a few milliseconds and
- * leaves longer waits to `whenWritable`, which yields between attempts.
+ * synchronously, so every request would wait with it. It does not wait at all: a write
+ * that finds the lock taken fails at its BEGIN and `whenWritable` tries again later,
+ * yielding between attempts. Even a few milliseconds each added up when many requests
+ * wrote at once while another process held the lock. (Readers never need the write lock
+ * in WAL mode.)
  */
 export const BUSY_TIMEOUT_MS = 5000;
-export const REQUEST_BUSY_TIMEOUT_MS = 10;
+export const REQUEST_BUSY_TIMEOUT_MS = 0;
 
 export function setBusyTimeout(db: Db, ms: number): void {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);

@@ -68,6 +68,7 @@ export class UsersRepo {
   private readonly deleteRow;
   private readonly selectAll;
   private readonly enabledAdmins;
+  private readonly byEmail;
 
   constructor(
     db: Db,
@@ -93,6 +94,13 @@ export class UsersRepo {
     this.deleteRow = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
     this.selectAll = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username');
     this.enabledAdmins = db.prepare(`SELECT count(*) FROM users WHERE role = 'Admin' AND enabled = 1`).pluck();
+    this.byEmail = db.prepare<[string], UserRow>('SELECT * FROM users WHERE lower(email) = lower(?) LIMIT 1');
+  }
+
+  /** The user with this email, whatever its case (emails are ASCII: lower() is exact). */
+  findByEmail(email: string): User | undefined {
+    const row = this.byEmail.get(email);
+    return row && toUser(row);
   }
 
   list(): User[] {

@@ -6,7 +6,7 @@ import type { LiveState, Snapshot } from '../state.js';
 import { checkBrowserRequest, checkSpeculativeLoad, SPECULATION_HEADERS, type Refusal } from './fetch-metadata.js';
 import { countHeader } from './headers.js';
 import { classifyHost, getsFetchMetadata, originOf, type HostTarget } from './hosts.js';
-import { canTellPeerUser, isOwnUser } from './peer-user.js';
+import { canTellPeerUser, isOwnUser, peerUidOf } from './peer-user.js';
 
 export interface AdmissionDeps {
   state: LiveState;
@@ -118,10 +118,21 @@ export function admit(
 }
 
 /**
+ * Connections one other OS user (or the clients the OS cannot name, as one) may hold open
+ * at once in login mode: plenty for a browser and its tools, far too few to use up the
+ * gateway's descriptors and keep everyone else out.
+ */
+export const FOREIGN_CONNECTIONS_PER_USER = 128;
+
+/** Open connections of other OS users, per gateway and uid (-1: the OS did not say). */
+const foreignOpen = new WeakMap<AdmissionDeps, Map<number, number>>();
+
+/**
  * The pass before framing, on every accepted (paused) connection: in impersonation mode
  * a connection from another OS user is closed before a byte of it is read, so idle
- * connections of another user cannot hold the gateway's descriptors. The mode is read
- * live: it can change between two connections. Other modes read on at once; requests
+ * connections of another user cannot hold the gateway's descriptors. In login mode other
+ * users are clients like any other, read at once, but each may hold only so many
+ * connections. The mode is read live: it can change between two connections. Requests
  * then pass the rules above.
  */
 export function admitConnection(socket: Socket, deps: AdmissionDeps): void {
@@ -132,14 +143,39 @@ export function admitConnection(socket: Socket, deps: AdmissionDeps): void {
     // Unreadable settings: the request is answered 503 by admit(), never served.
     impersonating = false;
   }
-  if (!impersonating || !canTellPeerUser || deps.ownUid === undefined) {
+  if (!canTellPeerUser || deps.ownUid === undefined) {
     socket.resume();
     return;
   }
-  const decide = (own: boolean) => (own ? socket.resume() : socket.destroy());
-  const own = isOwnUser(socket, deps.ownUid);
-  if (own instanceof Promise) void own.then(decide);
-  else decide(own);
+  if (impersonating) {
+    const decide = (own: boolean) => (own ? socket.resume() : socket.destroy());
+    const own = isOwnUser(socket, deps.ownUid);
+    if (own instanceof Promise) void own.then(decide);
+    else decide(own);
+    return;
+  }
+  socket.resume();
+  const ownUid = deps.ownUid;
+  void peerUidOf(socket).then((uid) => {
+    if (uid === ownUid || socket.destroyed) return;
+    countForeign(socket, deps, uid ?? -1);
+  });
+}
+
+function countForeign(socket: Socket, deps: AdmissionDeps, uid: number): void {
+  let counts = foreignOpen.get(deps);
+  if (!counts) foreignOpen.set(deps, (counts = new Map()));
+  const open = counts.get(uid) ?? 0;
+  if (open >= FOREIGN_CONNECTIONS_PER_USER) {
+    socket.destroy();
+    return;
+  }
+  counts.set(uid, open + 1);
+  socket.once('close', () => {
+    const left = (counts.get(uid) ?? 1) - 1;
+    if (left > 0) counts.set(uid, left);
+    else counts.delete(uid);
+  });
 }
 
 export function isRefusal(value: Admitted | Refusal): value is Refusal {

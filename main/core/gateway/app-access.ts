@@ -37,9 +37,11 @@ export async function decide(
   snapshot: Snapshot,
   auth: AuthDeps,
   ctx: HostContext,
+  /** A stream's re-decision looks without touching: it is not the user's activity. */
+  { peek = false }: { peek?: boolean } = {},
 ): Promise<Decision> {
   const publicPath = isPublicPath(app, path);
-  const who = await identify(req, snapshot, auth, ctx, true);
+  const who = await identify(req, snapshot, auth, ctx, true, { peek });
   if (who.kind === 'refused') {
     if (publicPath) return PUBLIC;
     return {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { App } from '../../common/apps.js';
 import type { AssertedIdentity } from '../auth/assertion.js';
-import { checkToken, presentedToken } from '../auth/service-accounts.js';
+import { checkToken, presentedToken, type TokenUse } from '../auth/service-accounts.js';
 import { sessionViewAs } from '../auth/view-as.js';
 import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
@@ -27,6 +27,11 @@ export async function identify(
   auth: AuthDeps,
   ctx: HostContext,
   tokens: boolean,
+  /**
+   * Look without noting a use: a stream's re-decision is the gateway's, not the user's, so
+   * it must neither keep a session from idling out nor stamp a token's last use.
+   */
+  { peek = false }: { peek?: boolean } = {},
 ): Promise<Identification> {
   const now = auth.store.clock.now();
   const { identn } = snapshot;
@@ -37,7 +42,7 @@ export async function identify(
     return { kind: 'user', identity: { ...pick(user), viewer: viewAs ? root.username : undefined } };
   }
   if (identn.tokenizer.enabled) {
-    const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
+    const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port, { peek });
     if (signedIn) {
       const viewAs = sessionViewAs(auth.store, signedIn.session, now);
       const user = viewAs ?? signedIn.user;
@@ -47,11 +52,16 @@ export async function identify(
   if (identn.apikey.enabled && tokens) {
     const token = presentedToken(req.rawHeaders);
     if (token !== undefined) {
-      const check = checkToken(auth.store, token, auth.bookkeeping);
+      const check = checkToken(auth.store, token, peek ? lookOnly(auth.bookkeeping) : auth.bookkeeping);
       return 'user' in check ? { kind: 'user', identity: pick(check.user) } : { kind: 'refused', ...check };
     }
   }
   return NONE;
+}
+
+/** The token uses noted so far, read without noting one more. */
+function lookOnly(use: TokenUse): TokenUse {
+  return { tokenLastUsed: (id) => use.tokenLastUsed(id), tokenUsed: () => undefined };
 }
 
 function pick(user: AssertedIdentity): AssertedIdentity {

@@ -374,7 +374,7 @@ export function createRouter(deps: RouterDeps) {
     if (isRefusal(admitted) || admitted.target.kind !== 'app' || admitted.app?.slug !== slug) return false;
     const { snapshot, app } = admitted;
     const ctx = hostContext(admitted.target, deps.port(), deps, snapshot);
-    const decision = await decide(req, app, path, snapshot, deps.auth, ctx);
+    const decision = await decide(req, app, path, snapshot, deps.auth, ctx, { peek: true });
     return decision.kind === 'allow' && standing(snapshot, decision) === admittedAs;
   }
 

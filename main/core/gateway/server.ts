@@ -74,7 +74,9 @@ function listenOne(server: Server, host: string, port: number): Promise<number> 
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen({ host, port, exclusive: true });
+    // A deep accept queue: while another user's burst is being turned away, the owner's
+    // connections must not be dropped for want of room (the kernel caps it at somaxconn).
+    server.listen({ host, port, exclusive: true, backlog: 4096 });
   });
 }
 

@@ -36,12 +36,13 @@ export async function sessionOf(
   auth: AuthDeps,
   hostOrigin: string,
   port: number,
+  { peek = false }: { peek?: boolean } = {},
 ): Promise<SignedIn | undefined> {
   const token = readCookie(req.headers.cookie, sessionCookieName(port));
   if (!token) return undefined;
   const verified = await auth.sessions.verify(token, hostOrigin);
   if (verified === undefined || !bindingHolds(verified.peer, await peerOf(req.socket))) return undefined;
-  return auth.sessions.resolve(verified.sid);
+  return auth.sessions.resolve(verified.sid, { touch: !peek });
 }
 
 /**

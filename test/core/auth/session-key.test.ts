@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSessionKey } from '../../../main/core/auth/session-key.js';
@@ -70,5 +70,18 @@ describe('the session key at start', () => {
     expect(after.notice).not.toContain('\n');
     expect(after.key.length).toBe(32);
     expect(readFileSync(keyFile(s), 'utf8').trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('a folder in place of session.key is refused in one line naming it, not an unexpected error', async () => {
+    const s = await store();
+    openSessionKey(s.dataDir, s.settings);
+    rmSync(keyFile(s));
+    mkdirSync(keyFile(s));
+    expect(() => openSessionKey(s.dataDir, s.settings)).toThrow(
+      expect.objectContaining({
+        code: 'DATA_DIR_UNUSABLE',
+        message: expect.stringMatching(/session\.key cannot be read as the session key \(EISDIR\); move it away/),
+      }),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { createUser } from '../../../main/core/users-service.js';
 
 const LOGINS = { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1', LATCHKEY_IDENTN_TOKENIZER_ENABLED: 'true' };
 let open: TestGateway;
@@ -51,5 +52,27 @@ describe('self sign-up (auth.internal.signup-enabled, as in Pyroscope)', () => {
     expect(res.status).toBe(404);
     expect(res.json()).toMatchObject({ error: { code: 'SIGNUP_OFF' } });
     expect(closed.core.store.users.findByUsername('intruder')).toBeUndefined();
+  });
+});
+
+describe("another user's email", () => {
+  it("a stranger cannot sign up with the admin's email, in any case, so no app is told it is the admin", async () => {
+    const gw = await startGateway({ env: { ...LOGINS, LATCHKEY_AUTH_INTERNAL_SIGNUP_ENABLED: 'true' } });
+    try {
+      const taken = await signUp(gw, {
+        username: 'evil',
+        password: 'evil password',
+        email: 'Admin@LocalHost.LocalDomain',
+      });
+      expect(taken.status).toBe(409);
+      expect(taken.json()).toMatchObject({ error: { code: 'USER_EXISTS', message: expect.stringMatching(/email/) } });
+      expect(gw.core.store.users.findByUsername('evil')).toBeUndefined();
+      // The console and the CLI, which create users through the same service, refuse it too.
+      await expect(
+        createUser(gw.core.store, { username: 'x', password: 'x password', email: 'ADMIN@localhost.localdomain' }, 't'),
+      ).rejects.toMatchObject({ code: 'USER_EXISTS' });
+    } finally {
+      await gw.close();
+    }
   });
 });
