@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appInputSchema, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role } from './apps.js';
+import { appInputSchema, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role, type RunState } from './apps.js';
 import type { IdentnState } from './identn.js';
 
 /**
@@ -31,6 +31,14 @@ export const API = {
   'apps.add': { http: ['POST', '/api/v1/apps'], input: appInputSchema },
   'apps.update': { http: ['POST', '/api/v1/apps/update'], input: appInputSchema },
   'apps.remove': { http: ['POST', '/api/v1/apps/remove'], input: z.strictObject({ slug }) },
+  // Apps Latchkey runs: start, stop, restart and read logs; never define the command (see apps.add).
+  'apps.start': { http: ['POST', '/api/v1/apps/start'], input: z.strictObject({ slug }) },
+  'apps.stop': { http: ['POST', '/api/v1/apps/stop'], input: z.strictObject({ slug }) },
+  'apps.restart': { http: ['POST', '/api/v1/apps/restart'], input: z.strictObject({ slug }) },
+  'apps.logs': {
+    http: ['GET', '/api/v1/apps/logs'],
+    input: z.strictObject({ slug, lines: z.coerce.number().int().min(1).max(5_000).default(200) }),
+  },
   'users.list': { http: ['GET', '/api/v1/users'], input: empty },
   'users.create': {
     http: ['POST', '/api/v1/users'],
@@ -129,6 +137,16 @@ export interface AuditDto {
 
 export type Health = 'up' | 'down' | 'slow' | 'unknown';
 
+/** The run state of an app Latchkey runs. */
+export interface RunStatusDto {
+  state: RunState;
+  /** Why (sticky while crashed; "restarting in N s" while backing off), or null. */
+  reason: string | null;
+  pid: number | null;
+  retryAt: number | null;
+  lastLines: string[];
+}
+
 /** Who the console is talking as: the console link (no user) or a signed-in Admin. */
 export interface ConsoleCaller {
   kind: 'console-link' | 'user';
@@ -158,11 +176,20 @@ export interface ConfigDto {
 export interface ApiResults {
   'config.get': ConfigDto;
   'identn.set': IdentnState;
-  'apps.list': (App & { url: string })[];
+  'apps.list': (App & {
+    url: string;
+    runStatus: RunStatusDto | null;
+    /** How a run app listens: a Unix socket only Latchkey reaches, or a loopback port any local program can. */
+    listens: 'socket' | 'port' | null;
+  })[];
   'apps.health': Record<string, Health>;
   'apps.add': App;
   'apps.update': App;
   'apps.remove': { removed: string };
+  'apps.start': RunStatusDto;
+  'apps.stop': RunStatusDto;
+  'apps.restart': RunStatusDto;
+  'apps.logs': { lines: string[] };
   'users.list': UserDto[];
   'users.create': UserDto;
   'users.update': UserDto;

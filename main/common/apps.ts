@@ -24,6 +24,13 @@ const slug = z
   .refine((s) => !(RESERVED_SLUGS as readonly string[]).includes(s), 'is reserved for the console');
 
 const upstream = z.string().superRefine((value, ctx) => {
+  if (value.startsWith('unix:')) {
+    // A Unix socket only its owner can reach: an absolute path, nothing else.
+    if (!/^unix:\/[^\0?#]*[^/]$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be unix: followed by the absolute path of a socket' });
+    }
+    return;
+  }
   let url: URL;
   try {
     url = new URL(value);
@@ -60,10 +67,67 @@ const origin = z.string().superRefine((value, ctx) => {
   }
 });
 
+export const RUN_PRESETS = ['command', 'jupyter', 'prometheus', 'grafana'] as const;
+export type RunPreset = (typeof RUN_PRESETS)[number];
+export const START_POLICIES = ['on-demand', 'auto', 'manual'] as const;
+export type StartPolicy = (typeof START_POLICIES)[number];
+export const RUN_STATES = ['stopped', 'starting', 'running', 'stopping', 'backoff', 'crashed'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * How Latchkey runs an app: a command (or a preset that knows the tool), where it runs,
+ * extra environment, and how it listens — `port` (a loopback port Latchkey picks, given
+ * as `{port}` in the arguments and PORT in the environment) or `socket` (a Unix socket in
+ * an owner-only folder of the data directory, given as `{socket}`).
+ */
+export const runInputSchema = z
+  .strictObject({
+    preset: z.enum(RUN_PRESETS).default('command'),
+    command: z.string().min(1).max(4096).optional(),
+    args: z.array(z.string().max(4096)).max(256).default([]),
+    cwd: z.string().min(1).optional(),
+    env: z
+      .record(
+        z
+          .string()
+          .regex(ENV_NAME, 'must be an environment variable name')
+          .refine((k) => !/^LATCHKEY_/i.test(k), {
+            message: 'must not start with LATCHKEY_',
+          }),
+        z.string().max(32_768),
+      )
+      .default({}),
+    listen: z.enum(['port', 'socket']).optional(),
+    start: z.enum(START_POLICIES).default('on-demand'),
+    /** Stop after this long without a request; absent: never. */
+    idleStopMs: z.number().int().min(1_000).optional(),
+  })
+  .refine((r) => r.preset !== 'command' || r.command !== undefined, {
+    message: 'needs a command (or a preset)',
+    path: ['command'],
+  });
+
+export type RunInput = z.input<typeof runInputSchema>;
+
+export interface RunDefinition {
+  preset: RunPreset;
+  command: string | null;
+  args: string[];
+  cwd: string | null;
+  env: Record<string, string>;
+  listen: 'port' | 'socket' | null;
+  start: StartPolicy;
+  idleStopMs: number | null;
+}
+
 export const appInputSchema = z.strictObject({
   slug,
   name: z.string().trim().min(1).max(80).optional(),
-  upstream,
+  /** Where it listens; an app Latchkey runs (`run`) has its address picked at each start. */
+  upstream: upstream.optional(),
+  run: runInputSchema.optional(),
   allowRoles: z.array(z.enum(ROLES)).default([]),
   allowUsers: z.array(z.string().regex(USERNAME_PATTERN, 'is not a valid username')).default([]),
   publicPaths: z.array(publicPath).default([]),
@@ -78,6 +142,7 @@ export type AppInput = z.input<typeof appInputSchema>;
 export interface App {
   slug: string;
   name: string;
+  /** `http(s)://…` or `unix:/path`; '' for an app Latchkey runs (its address is picked at start). */
   upstream: string;
   allowRoles: Role[];
   allowUsers: string[];
@@ -86,6 +151,8 @@ export interface App {
   preserveHost: boolean;
   allowedOrigins: string[];
   healthPath: string | null;
+  /** How Latchkey runs it, or null for an app that runs on its own at `upstream`. */
+  run: RunDefinition | null;
   /** `file` apps come from the config file and cannot be changed from the CLI or console. */
   source: 'stored' | 'file';
 }

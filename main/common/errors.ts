@@ -32,6 +32,13 @@ export const ERROR_CODES = [
   'APP_EXISTS',
   'APP_NOT_FOUND',
   'APP_PINNED',
+  // The launcher: apps Latchkey runs.
+  'APP_RUN_FORBIDDEN',
+  'APP_NOT_RUNNABLE',
+  'APP_START_FAILED',
+  'APP_STARTING',
+  'APP_NOT_RUNNING',
+  'LAUNCHER_NOT_RUNNING',
   'USER_INVALID',
   'USER_EXISTS',
   'USER_NOT_FOUND',

@@ -1,17 +1,35 @@
-import { appInputSchema, describeIssues, type App, type AppInput } from '../common/apps.js';
+import type { z } from 'zod';
+import type { runInputSchema } from '../common/apps.js';
+import { appInputSchema, describeIssues, type App, type AppInput, type RunDefinition } from '../common/apps.js';
 import { LatchkeyError } from '../common/errors.js';
 import type { Config } from './config/config.js';
 import type { AppsRepo } from './db/apps-repo.js';
+
+function runDefinition(r: z.output<typeof runInputSchema>): RunDefinition {
+  return {
+    preset: r.preset,
+    command: r.command ?? null,
+    args: r.args,
+    cwd: r.cwd ?? null,
+    env: r.env,
+    listen: r.listen ?? null,
+    start: r.start,
+    idleStopMs: r.idleStopMs ?? null,
+  };
+}
 
 /** Validates input into a complete app; the name defaults to the slug. */
 export function parseApp(input: AppInput, source: App['source']): App {
   const result = appInputSchema.safeParse(input);
   if (!result.success) throw new LatchkeyError('APP_INVALID', describeIssues(result.error));
   const a = result.data;
+  if ((a.upstream === undefined) === (a.run === undefined)) {
+    throw new LatchkeyError('APP_INVALID', 'an app needs either an upstream or a run definition (not both)');
+  }
   return {
     slug: a.slug,
     name: a.name ?? a.slug,
-    upstream: a.upstream.replace(/\/+$/, ''),
+    upstream: a.upstream?.replace(/\/+$/, '') ?? '',
     allowRoles: a.allowRoles,
     allowUsers: a.allowUsers,
     publicPaths: a.publicPaths,
@@ -19,6 +37,7 @@ export function parseApp(input: AppInput, source: App['source']): App {
     preserveHost: a.preserveHost,
     allowedOrigins: a.allowedOrigins,
     healthPath: a.healthPath ?? null,
+    run: a.run ? runDefinition(a.run) : null,
     source,
   };
 }

@@ -14,6 +14,7 @@ import { defaultRendererDir, StaticPages } from './gateway/static-pages.js';
 import { ChangeFeed } from './feed.js';
 import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
+import { Launcher, type LauncherOptions } from './launcher/launcher.js';
 import { LiveState } from './state.js';
 import { proveWritable } from './data-dir.js';
 import { storeError } from './db/errors.js';
@@ -47,6 +48,10 @@ export interface CoreOptions {
   httpControlPlane?: boolean;
   /** How regulation waits while it slows sign-in down; tests pass one that does not wait. */
   sleep?: Sleep;
+  /** The launcher's timings, and the environment children inherit (default: this process's). */
+  launcher?: Partial<
+    Pick<LauncherOptions, 'backoff' | 'graceMs' | 'startTimeoutMs' | 'logMaxBytes' | 'pollMs' | 'env'>
+  >;
 }
 
 export interface Core {
@@ -60,6 +65,7 @@ export interface Core {
   /** What changed, for the console (IPC in the desktop app, server-sent events under serve). */
   feed: ChangeFeed;
   config: Config;
+  launcher: Launcher;
   listen(): Promise<Listening>;
   close(): Promise<void>;
 }
@@ -99,19 +105,40 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       );
     }
     const auth = createAuth(store, log, options.sleep);
-    const api = createConsoleApi({ store, passwords: auth.login, port: () => listening?.port ?? 0 });
+    // The API and the live state's callback refer to it before it exists.
+    const made: { launcher?: Launcher } = {};
+    const api = createConsoleApi({
+      store,
+      passwords: auth.login,
+      port: () => listening?.port ?? 0,
+      launcher: () => made.launcher,
+    });
     pools = new UpstreamPools({ headersMs: config.get('gateway.upstream-timeout') });
     const livePools = pools;
     // Looking at the state as each sweep ends absorbs the sweep's own bookkeeping writes.
     const streams = new LiveStreams(log, () => state.current());
     const state = new LiveState(store, (snapshot) => {
-      livePools.retain(new Set(snapshot.appList.map((a) => targetOf(a).origin)));
+      // Apps Latchkey runs get a new address at each start: their pools come and go with it.
+      const fixed = snapshot.appList.filter((a) => !a.run).map((a) => targetOf(a).origin);
+      livePools.retain(new Set([...fixed, ...(made.launcher?.liveOrigins() ?? [])]));
       auth.signer.reload();
       // The feed first: an event stream the sweep then closes still carries the change.
       feed.changed();
       streams.stateChanged();
     });
     const feed = new ChangeFeed(store.db, () => state.current(), log);
+    const port = () => listening?.port ?? 0;
+    const runner = new Launcher({
+      store,
+      clock,
+      log,
+      env: process.env,
+      ...options.launcher,
+      apps: () => state.current().appList,
+      publicUrl: (slug) => `http://${slug}.localhost:${port()}/`,
+      jwksUrl: () => `http://latchkey.localhost:${port()}/.well-known/latchkey/jwks.json`,
+    });
+    made.launcher = runner;
 
     const core: Core = {
       store,
@@ -121,6 +148,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       streams,
       feed,
       config,
+      launcher: runner,
       async listen() {
         if (listening) throw new Error('already listening');
         const stored = store.settings.get(LAST_PORT_KEY);
@@ -142,6 +170,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           version: VERSION,
           streams,
           feed,
+          launcher: runner,
+          upstreamTimeoutMs: config.get('gateway.upstream-timeout'),
         });
         listening = await listen({
           hosts,
@@ -166,9 +196,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         // From here on, requests share this connection: none may wait long for a lock.
         setBusyTimeout(store.db, REQUEST_BUSY_TIMEOUT_MS);
         auth.bookkeeping.start();
+        await runner.open();
         return listening;
       },
       async close() {
+        // The children first: quitting Latchkey stops what it started.
+        await runner.close();
         // Upgraded sockets are no longer the HTTP server's to close: end them here.
         streams.closeAll();
         feed.close();

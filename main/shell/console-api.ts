@@ -4,8 +4,11 @@ import type { Core } from '../core/index.js';
 export type ConsoleApi = Core['api'];
 type Caller = Parameters<ConsoleApi['config.get']>[1];
 
-/** The desktop app is the console: its window and tray call as the console link does. */
-export const SHELL_CALLER: Caller = { kind: 'console-link' };
+/**
+ * The desktop app is the console: its window and tray call as the console link does,
+ * marked as the desktop, which may define the command an app runs.
+ */
+export const SHELL_CALLER: Caller = { kind: 'console-link', via: 'desktop' };
 
 /** Calls one console API method from the shell itself (the tray, link checks). */
 export async function callApi<M extends ApiMethod>(

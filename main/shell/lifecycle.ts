@@ -158,6 +158,12 @@ export async function run(deps: ShellDeps): Promise<Outcome> {
       viewAs: (username) => after(callApi(api, 'viewAs.start', { username })),
       stopViewAs: () => after(callApi(api, 'viewAs.stop', {})),
       openApp: (url) => after(openIfAppUrl(url, links)),
+      openRunApp: (slug, url) => {
+        // The start is under way once the call returns; the browser shows its progress.
+        callApi(api, 'apps.start', { slug }).catch((error: unknown) => log(`could not start ${slug}`, error));
+        after(openIfAppUrl(url, links));
+      },
+      runApp: (slug, action) => after(callApi(api, `apps.${action}`, { slug })),
       setStartAtLogin: (on) => after(Promise.resolve().then(() => startAtLogin.set(on))),
       quit: () => app.quit(),
     },

@@ -1,4 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron';
+import type { RunState } from '../common/apps.js';
 import { isLatchkeyError } from '../common/errors.js';
 import { callApi, type ConsoleApi } from './console-api.js';
 
@@ -12,7 +13,8 @@ export interface TrayState {
   viewingAs: string | null;
   /** Users one may view as: enabled, not the Admin itself. */
   viewable: string[];
-  apps: { name: string; url: string }[];
+  /** `run`: the state of an app Latchkey runs; absent for one that runs on its own. */
+  apps: { name: string; url: string; slug?: string; run?: RunState }[];
   startAtLogin: boolean | undefined;
 }
 
@@ -22,6 +24,9 @@ export interface TrayActions {
   viewAs(username: string): void;
   stopViewAs(): void;
   openApp(url: string): void;
+  /** Opens an app Latchkey runs, starting it if need be (the browser shows it starting). */
+  openRunApp(slug: string, url: string): void;
+  runApp(slug: string, action: 'stop' | 'restart'): void;
   setStartAtLogin(on: boolean): void;
   quit(): void;
 }
@@ -35,7 +40,11 @@ export async function readTrayState(api: ConsoleApi, startAtLogin: boolean | und
     adminPasswordChosen: config.adminPasswordChosen,
     viewingAs: config.viewingAs?.username ?? null,
     viewable: users.filter((u) => u.enabled && u.username !== config.rootUsername).map((u) => u.username),
-    apps: apps.map((app) => ({ name: app.name, url: app.url })),
+    apps: apps.map((app) => ({
+      name: app.name,
+      url: app.url,
+      ...(app.run ? { slug: app.slug, run: app.runStatus?.state ?? 'stopped' } : {}),
+    })),
     startAtLogin,
   };
 }
@@ -48,6 +57,31 @@ export function trayIconName(impersonation: boolean, platform: NodeJS.Platform):
 export function trayToolTip(state: Pick<TrayState, 'impersonation' | 'viewingAs'>): string {
   const mode = state.impersonation ? 'impersonation on: anyone on this machine is let in' : 'logins on: people sign in';
   return `Latchkey — ${mode}${state.viewingAs ? ` (viewing as ${state.viewingAs})` : ''}`;
+}
+
+const RUN_LABELS: Record<RunState, string> = {
+  stopped: 'stopped',
+  starting: 'starting…',
+  running: 'running',
+  stopping: 'stopping…',
+  backoff: 'restarting after a crash',
+  crashed: 'crashed',
+};
+
+/** An app's entry: a plain link, or for an app Latchkey runs, open/stop/restart. */
+function appItem(app: TrayState['apps'][number], actions: TrayActions): MenuItemConstructorOptions {
+  const { slug, run } = app;
+  if (slug === undefined || run === undefined) return { label: app.name, click: () => actions.openApp(app.url) };
+  const active = run === 'running' || run === 'starting' || run === 'backoff';
+  return {
+    label: app.name,
+    sublabel: RUN_LABELS[run],
+    submenu: [
+      { label: active ? 'Open' : 'Start and open', click: () => actions.openRunApp(slug, app.url) },
+      { label: 'Stop', enabled: active, click: () => actions.runApp(slug, 'stop') },
+      { label: 'Restart', enabled: run !== 'stopping', click: () => actions.runApp(slug, 'restart') },
+    ],
+  };
 }
 
 /** The tray menu for one state of the gateway. */
@@ -96,7 +130,7 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
       label: 'Open an app',
       submenu:
         state.apps.length > 0
-          ? state.apps.map((app) => ({ label: app.name, click: () => actions.openApp(app.url) }))
+          ? state.apps.map((app) => appItem(app, actions))
           : [{ label: 'No apps yet', enabled: false }],
     },
     { type: 'separator' },

@@ -55,7 +55,7 @@ describe('latchkey app', () => {
     [['--slug', 'x', '--upstream', 'http://u:p@127.0.0.1:1'], /upstream must not carry credentials/],
     [['--slug', 'x', '--upstream', 'http://127.0.0.1:1', '--headers', 'weird'], /headers/],
     [['--slug', 'x', '--upstream', 'http://127.0.0.1:1', '--public-path', '/a/../b'], /publicPaths/],
-    [['--slug', 'x'], /required option '--upstream <url>'/],
+    [['--slug', 'x'], /give --upstream URL, --run CMD or --preset NAME/],
   ])('refuses bad input %j with one line on stderr', (args, pattern) => {
     expectOneLineError(runCli(['app', 'add', ...args, '--data-dir', dataDir()]), pattern);
   });

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import type { AppInput } from '../../main/common/apps.js';
 import type { Sleep } from '../../main/core/auth/regulation.js';
 import type { Clock } from '../../main/core/clock.js';
-import { createCore, type Core } from '../../main/core/index.js';
+import { createCore, type Core, type CoreOptions } from '../../main/core/index.js';
 import { tempDataDir } from './data-dir.js';
 
 export interface TestGateway {
@@ -44,6 +44,8 @@ export interface StartOptions {
   httpControlPlane?: boolean;
   env?: NodeJS.ProcessEnv;
   configFile?: string;
+  /** The launcher's timings and the environment its children inherit. */
+  launcher?: CoreOptions['launcher'];
   /** How regulation waits while it slows sign-in down. */
   sleep?: Sleep;
 }
@@ -56,6 +58,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     port: 0,
     configFile: options.configFile,
     clock: options.clock,
+    ...(options.launcher ? { launcher: options.launcher } : {}),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.httpControlPlane === undefined ? {} : { httpControlPlane: options.httpControlPlane }),
   });

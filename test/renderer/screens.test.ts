@@ -29,6 +29,9 @@ const app = {
   preserveHost: true,
   allowedOrigins: [],
   healthPath: null,
+  run: null,
+  runStatus: null,
+  listens: null,
   source: 'stored' as const,
 };
 const token = {
@@ -261,5 +264,74 @@ describe('Audit log', () => {
     await fireEvent.click(await screen.findByRole('button', { name: 'Next' }));
     await vi.waitFor(() => expect(seen).toHaveLength(2));
     expect(seen[1]).toMatchObject({ offset: 50, limit: 50 });
+  });
+});
+
+describe('Apps that Latchkey runs', () => {
+  const runApp = {
+    ...app,
+    slug: 'nb',
+    name: 'Notebook',
+    upstream: '',
+    url: 'http://nb.localhost:7780/',
+    listens: 'socket' as const,
+    run: {
+      preset: 'jupyter' as const,
+      command: null,
+      args: [],
+      cwd: null,
+      env: {},
+      listen: null,
+      start: 'on-demand' as const,
+      idleStopMs: null,
+    },
+  };
+  const crashed = {
+    state: 'crashed' as const,
+    reason: 'Notebook exited with code 1; 8 crashes in a row, so it stays stopped',
+    pid: null,
+    retryAt: null,
+    lastLines: ['<script>alert(1)</script> Running as root is not recommended'],
+  };
+
+  it('shows the state, the sticky reason and last lines of a crashed app (as text), and starts it', async () => {
+    const calls: string[] = [];
+    answer({
+      'apps.list': [{ ...runApp, runStatus: crashed }],
+      'apps.health': {},
+      'apps.start': (input: unknown) => {
+        calls.push(JSON.stringify(input));
+        return { state: 'running', reason: null, pid: 42, retryAt: null, lastLines: [] };
+      },
+    });
+    render(Apps, props);
+    expect(await screen.findByLabelText('State: Crashed')).toBeTruthy();
+    expect(screen.getByRole('alert').textContent).toContain('8 crashes in a row');
+    const lines = screen.getByLabelText('Last log lines of Notebook');
+    expect(lines.textContent).toContain('<script>alert(1)</script>');
+    expect(lines.querySelector('script')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Edit Notebook' })).toBeNull();
+    expect(screen.getByText('Only through Latchkey (a Unix socket only you can open)')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Start Notebook' }));
+    expect(await screen.findByLabelText('State: Running')).toBeTruthy();
+    expect(calls).toEqual(['{"slug":"nb"}']);
+    expect(screen.getByRole('button', { name: 'Stop Notebook' })).toBeTruthy();
+  });
+
+  it('opens a searchable log panel', async () => {
+    answer({
+      'apps.list': [{ ...runApp, runStatus: { ...crashed, state: 'running', reason: null, lastLines: [] } }],
+      'apps.health': {},
+      'apps.logs': { lines: ['[I NotebookApp] Serving notebooks', '[W NotebookApp] All authentication is disabled'] },
+    });
+    render(Apps, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Logs of Notebook' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Log of Notebook' });
+    const log = within(dialog).getByLabelText('Log lines of Notebook');
+    await vi.waitFor(() => expect(log.textContent).toContain('Serving notebooks'));
+    await fireEvent.input(within(dialog).getByLabelText('Search the log of Notebook'), {
+      target: { value: 'authentication' },
+    });
+    expect(log.textContent).toBe('[W NotebookApp] All authentication is disabled');
   });
 });

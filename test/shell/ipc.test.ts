@@ -78,11 +78,11 @@ describe('the IPC contract', () => {
 });
 
 describe('a call over IPC', () => {
-  it('parses the input with the shared schema and calls the service as the console link', async () => {
+  it('parses the input with the shared schema and calls the service as the desktop console (which may define commands)', async () => {
     const api = echoApi();
     const reply = await answer(api, 'audit.list', event(consoleFrame), { limit: '5' });
     expect(reply).toEqual({ result: { method: 'audit.list', input: { limit: 5, offset: 0 } } });
-    expect(api['audit.list']).toHaveBeenCalledWith({ limit: 5, offset: 0 }, { kind: 'console-link' });
+    expect(api['audit.list']).toHaveBeenCalledWith({ limit: 5, offset: 0 }, { kind: 'console-link', via: 'desktop' });
   });
 
   it('refuses input the schema refuses, with BAD_ARGUMENT, without calling the service', async () => {

@@ -40,6 +40,8 @@ const actions = (): TrayActions & Record<string, ReturnType<typeof vi.fn>> => ({
   viewAs: vi.fn(),
   stopViewAs: vi.fn(),
   openApp: vi.fn(),
+  openRunApp: vi.fn(),
+  runApp: vi.fn(),
   setStartAtLogin: vi.fn(),
   quit: vi.fn(),
 });
@@ -55,6 +57,38 @@ const submenu = (i: MenuItemConstructorOptions) => i.submenu as MenuItemConstruc
 beforeEach(() => resetElectron());
 
 describe('the tray menu, built from the mode', () => {
+  it('opens (starting if need be), stops and restarts the apps Latchkey runs, with their state', () => {
+    const a = actions();
+    const menu = trayMenuTemplate(
+      state({
+        apps: [
+          { name: 'Grafana', url: 'http://grafana.localhost:7780/' },
+          { name: 'Notebook', url: 'http://nb.localhost:7780/', slug: 'nb', run: 'stopped' },
+          { name: 'Prometheus', url: 'http://prom.localhost:7780/', slug: 'prom', run: 'running' },
+        ],
+      }),
+      a,
+    );
+    const [grafana, nb, prom] = submenu(item(menu, 'Open an app'));
+    click(grafana as MenuItemConstructorOptions);
+    expect(a.openApp).toHaveBeenCalledWith('http://grafana.localhost:7780/');
+    expect(nb).toMatchObject({ label: 'Notebook', sublabel: 'stopped' });
+    const nbItems = submenu(nb as MenuItemConstructorOptions);
+    expect(nbItems.map((i) => [i.label, i.enabled ?? true])).toEqual([
+      ['Start and open', true],
+      ['Stop', false],
+      ['Restart', true],
+    ]);
+    click(nbItems[0] as MenuItemConstructorOptions);
+    expect(a.openRunApp).toHaveBeenCalledWith('nb', 'http://nb.localhost:7780/');
+    const promItems = submenu(prom as MenuItemConstructorOptions);
+    expect(promItems[0]?.label).toBe('Open');
+    click(promItems[1] as MenuItemConstructorOptions);
+    expect(a.runApp).toHaveBeenCalledWith('prom', 'stop');
+    click(promItems[2] as MenuItemConstructorOptions);
+    expect(a.runApp).toHaveBeenCalledWith('prom', 'restart');
+  });
+
   it('with impersonation on: the latch is open, the toggle checked, view-as offered', () => {
     const a = actions();
     const menu = trayMenuTemplate(state(), a);
@@ -163,16 +197,16 @@ function api(options: { impersonation: boolean; chosen: boolean; setError?: Erro
 const asApi = (a: ReturnType<typeof api>) => a as unknown as Core['api'];
 
 describe('toggling impersonation from the tray (the console guards)', () => {
-  it('turns impersonation off through identn.set, as the console link', async () => {
+  it('turns impersonation off through identn.set, as the desktop console', async () => {
     const a = api({ impersonation: true, chosen: true });
     expect(await toggleImpersonation(asApi(a))).toBe('changed');
-    expect(a['identn.set']).toHaveBeenCalledWith({ impersonation: false }, { kind: 'console-link' });
+    expect(a['identn.set']).toHaveBeenCalledWith({ impersonation: false }, { kind: 'console-link', via: 'desktop' });
   });
 
   it('turns it back on', async () => {
     const a = api({ impersonation: false, chosen: true });
     expect(await toggleImpersonation(asApi(a))).toBe('changed');
-    expect(a['identn.set']).toHaveBeenCalledWith({ impersonation: true }, { kind: 'console-link' });
+    expect(a['identn.set']).toHaveBeenCalledWith({ impersonation: true }, { kind: 'console-link', via: 'desktop' });
   });
 
   it('opens the Identity screen instead when the admin password was never chosen', async () => {

@@ -1,10 +1,61 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { HeaderPreset, Role } from '../../common/apps.js';
+import { START_POLICIES, type RunInput, type RunPreset, type StartPolicy } from '../../common/apps.js';
+import { parseDuration } from '../../common/duration.js';
+import { LatchkeyError } from '../../common/errors.js';
+import { AppRunsRepo } from '../../core/db/app-runs-repo.js';
+import { gatewayRunning } from '../../core/launcher/gateway-marker.js';
+import { splitCommandLine } from '../../core/launcher/command-line.js';
 import { collect, print, withStore, type CommonOptions } from '../context.js';
+import { registerAppRun } from './app-run.js';
+
+/** The run definition from `--run`/`--preset` and their companions, or undefined. */
+function runInput(o: AddOptions): RunInput | undefined {
+  if (o.run === undefined && o.preset === undefined) {
+    if (o.cwd || o.env || o.idleStop)
+      throw new LatchkeyError('BAD_ARGUMENT', '--cwd, --env and --idle-stop go with --run or --preset');
+    if (o.upstream === undefined)
+      throw new LatchkeyError('BAD_ARGUMENT', 'give --upstream URL, --run CMD or --preset NAME');
+    return undefined;
+  }
+  if (o.upstream !== undefined)
+    throw new LatchkeyError('BAD_ARGUMENT', '--upstream does not go with --run or --preset');
+  if (!(START_POLICIES as readonly string[]).includes(o.start ?? '')) {
+    throw new LatchkeyError('BAD_ARGUMENT', `--start takes on-demand, auto or manual, not "${o.start}"`);
+  }
+  const env: Record<string, string> = {};
+  for (const pair of o.env ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new LatchkeyError('BAD_ARGUMENT', `--env takes NAME=VALUE, not "${pair}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  let idleStopMs: number | undefined;
+  if (o.idleStop !== undefined) {
+    idleStopMs = parseDuration(o.idleStop);
+    if (idleStopMs === undefined) throw new LatchkeyError('BAD_ARGUMENT', `--idle-stop takes a duration such as 30m`);
+  }
+  const words = o.run === undefined ? [] : splitCommandLine(o.run);
+  return {
+    preset: (o.preset ?? 'command') as RunPreset,
+    ...(words[0] !== undefined ? { command: words[0] } : {}),
+    args: words.slice(1),
+    ...(o.cwd ? { cwd: resolve(o.cwd) } : {}),
+    env,
+    start: o.start as StartPolicy,
+    ...(idleStopMs !== undefined ? { idleStopMs } : {}),
+  };
+}
 
 interface AddOptions extends CommonOptions {
   slug: string;
-  upstream: string;
+  upstream?: string;
+  run?: string;
+  preset?: string;
+  cwd?: string;
+  env?: string[];
+  start?: string;
+  idleStop?: string;
   name?: string;
   allowRole?: string[];
   allowUser?: string[];
@@ -21,7 +72,13 @@ export function registerApp(program: Command): void {
     .command('add')
     .description('put a local web tool behind the gateway')
     .requiredOption('--slug <slug>', 'its host name label: http://<slug>.localhost:<port>')
-    .requiredOption('--upstream <url>', 'where it listens, e.g. http://127.0.0.1:3000')
+    .option('--upstream <url>', 'where it listens, e.g. http://127.0.0.1:3000 or unix:/path/to.sock')
+    .option('--run <command>', 'a command Latchkey runs; {port} or {socket} say where it listens')
+    .option('--preset <name>', 'a tool Latchkey knows how to run: jupyter, prometheus, grafana or command')
+    .option('--cwd <dir>', 'the folder the command runs in')
+    .option('--env <K=V>', 'an extra environment variable for the command; repeatable', collect)
+    .option('--start <policy>', 'on-demand (first request), auto (with Latchkey) or manual', 'on-demand')
+    .option('--idle-stop <duration>', 'stop it after this long without requests, e.g. 30m')
     .option('--name <name>', 'display name (default: the slug)')
     .option('--allow-role <role>', 'a role allowed in (Admin, ReadOnly); repeatable', collect)
     .option('--allow-user <username>', 'a user allowed in; repeatable', collect)
@@ -31,20 +88,27 @@ export function registerApp(program: Command): void {
     .option('--no-preserve-host', 'send the upstream its own Host instead of <slug>.localhost')
     .option('--health-path <path>', 'a path the console polls to show the app as up')
     .action(async (o: AddOptions) => {
+      const run = runInput(o);
       await withStore(o, (store) => {
         const added = store.apps.add({
           slug: o.slug,
           upstream: o.upstream,
+          run,
           name: o.name,
           allowRoles: (o.allowRole ?? []) as Role[],
           allowUsers: o.allowUser ?? [],
           publicPaths: o.publicPath ?? [],
           allowedOrigins: o.allowedOrigin ?? [],
-          headers: o.headers as HeaderPreset,
+          headers: (o.preset === 'grafana' && o.headers === 'generic' ? 'grafana' : o.headers) as HeaderPreset,
           preserveHost: o.preserveHost,
           healthPath: o.healthPath,
         });
-        print(`added ${added.slug} → ${added.upstream}`);
+        if (added.run) {
+          store.audit.record('app.run-defined', 'cli', added.slug, { preset: added.run.preset });
+          print(`added ${added.slug}, run by Latchkey (${added.run.preset}, start ${added.run.start})`);
+        } else {
+          print(`added ${added.slug} → ${added.upstream}`);
+        }
       });
     });
   app
@@ -57,11 +121,19 @@ export function registerApp(program: Command): void {
         if (o.json) return print(JSON.stringify(apps, null, 2));
         if (apps.length === 0) return print('no apps; add one with latchkey app add --slug S --upstream URL');
         const width = Math.max(...apps.map((a) => a.slug.length));
+        // States are the running gateway's word; with none running (or one killed), nothing runs.
+        const live = gatewayRunning(store.dataDir);
+        const runs = new Map(new AppRunsRepo(store.db, store.clock).list().map((r) => [r.slug, r]));
         for (const a of apps) {
-          print(`${a.slug.padEnd(width)}  ${a.upstream}  ${a.headers}${a.source === 'file' ? '  (config file)' : ''}`);
+          const where = a.run ? `runs ${a.run.preset === 'command' ? a.run.command : a.run.preset}` : a.upstream;
+          const state = a.run ? `  ${live ? (runs.get(a.slug)?.state ?? 'stopped') : 'stopped'}` : '';
+          print(
+            `${a.slug.padEnd(width)}  ${where}  ${a.headers}${state}${a.source === 'file' ? '  (config file)' : ''}`,
+          );
         }
       });
     });
+  registerAppRun(app);
   app
     .command('remove')
     .description('take an app off the gateway')

@@ -1,28 +1,49 @@
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import type { App } from '../../common/apps.js';
 import type { Health } from '../../common/api.js';
+import type { Launcher } from '../launcher/launcher.js';
+import type { Listen } from '../launcher/presets.js';
 
 const SLOW_MS = 1_000;
 const GIVE_UP_MS = 3_000;
 
+/** Where to ask: an app's fixed upstream, or where Latchkey runs it now. */
+function addressOf(app: App, launcher: Launcher | undefined): { base: string; socketPath?: string } | undefined {
+  if (app.run) {
+    const listen: Listen | undefined = launcher?.listening(app.slug);
+    if (!listen) return undefined;
+    return listen.kind === 'socket'
+      ? { base: 'http://localhost', socketPath: listen.path }
+      : { base: `http://127.0.0.1:${listen.port}` };
+  }
+  if (app.upstream.startsWith('unix:')) return { base: 'http://localhost', socketPath: app.upstream.slice(5) };
+  return { base: app.upstream };
+}
+
 /** Asks an app's health path (or `/`) directly: up, slow (over a second) or down. */
-export async function probe(app: App): Promise<Health> {
+export async function probe(app: App, launcher?: Launcher): Promise<Health> {
+  const address = addressOf(app, launcher);
+  if (!address) return 'down';
   const started = Date.now();
+  const dispatcher = address.socketPath ? new Agent({ connect: { socketPath: address.socketPath } }) : undefined;
   try {
-    const res = await request(new URL(app.healthPath ?? '/', `${app.upstream}/`), {
+    const res = await request(new URL(app.healthPath ?? '/', `${address.base}/`), {
       method: 'GET',
       headersTimeout: GIVE_UP_MS,
       bodyTimeout: GIVE_UP_MS,
+      ...(dispatcher ? { dispatcher } : {}),
     });
     await res.body.dump();
     if (res.statusCode >= 500) return 'down';
     return Date.now() - started > SLOW_MS ? 'slow' : 'up';
   } catch {
     return 'down';
+  } finally {
+    void dispatcher?.close();
   }
 }
 
-export async function probeAll(apps: readonly App[]): Promise<Record<string, Health>> {
-  const results = await Promise.all(apps.map(async (a) => [a.slug, await probe(a)] as const));
+export async function probeAll(apps: readonly App[], launcher?: Launcher): Promise<Record<string, Health>> {
+  const results = await Promise.all(apps.map(async (a) => [a.slug, await probe(a, launcher)] as const));
   return Object.fromEntries(results);
 }

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import type { ApiMethod, ApiParsedInput, ApiResults, ConfigDto, ConsoleCaller } from '../../common/api.js';
+import type {
+  ApiMethod,
+  ApiParsedInput,
+  ApiResults,
+  ConfigDto,
+  ConsoleCaller,
+  RunStatusDto,
+} from '../../common/api.js';
+import type { App, AppInput } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
@@ -33,20 +41,79 @@ import {
   viewOf,
   type PasswordProof,
 } from '../users-service.js';
+import type { Launcher } from '../launcher/launcher.js';
+import { logFileOf, tailFile } from '../launcher/log-file.js';
+import { listenKind } from '../launcher/presets.js';
 import { probeAll } from './health.js';
+
 import { runtimeLicences } from './licences.js';
+
+const stoppedStatus = (): RunStatusDto => ({ state: 'stopped', reason: null, pid: null, retryAt: null, lastLines: [] });
 
 /**
  * Who calls the console API: the holder of a console link, or a signed-in user, with the
- * client of their connection (`uid:<n>`, see Regulation) for what is regulated.
+ * client of their connection (`uid:<n>`, see Regulation) for what is regulated. The
+ * desktop window calls as the console link does, marked `via: 'desktop'`: only it (and
+ * the CLI and config file, which do not come through here) may define a command.
  */
-export type Caller = { kind: 'console-link' } | { kind: 'user'; user: User; session: SessionRow; client: string };
+export type Caller =
+  { kind: 'console-link'; via?: 'desktop' } | { kind: 'user'; user: User; session: SessionRow; client: string };
+
+/**
+ * Defining or changing the command an app runs is code execution: the HTTP console
+ * (a console link, a signed-in session, either of which may be stolen) may not. Nor may
+ * it point an app at a Unix socket: a socket is reachable only by its owner, and one
+ * such as the Docker daemon's speaks HTTP and runs anything it is asked to.
+ */
+function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | undefined): void {
+  if (isDesktop(caller)) return;
+  if (input.run !== undefined || (existing?.run && input.upstream !== undefined)) {
+    throw new LatchkeyError(
+      'APP_RUN_FORBIDDEN',
+      'the command an app runs is defined only with the latchkey CLI, the config file or the desktop window',
+    );
+  }
+  if (input.upstream?.trim().toLowerCase().startsWith('unix:')) {
+    throw new LatchkeyError(
+      'APP_RUN_FORBIDDEN',
+      'a Unix-socket upstream is set only with the latchkey CLI, the config file or the desktop window',
+    );
+  }
+}
+
+const isDesktop = (caller: Caller) => caller.kind === 'console-link' && caller.via === 'desktop';
+
+/**
+ * A run app's extra environment as the HTTP console sees it: the names, not the values,
+ * which may be a tool's passwords (a console session may be stolen; see assertMayDefineRun).
+ */
+function redacted(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.keys(env).map((name) => [name, '(hidden)']));
+}
+
+/** An update from the HTTP console keeps the app's stored run definition as it is. */
+function keepRun(input: AppInput, existing: App | undefined): AppInput {
+  if (input.run !== undefined || !existing?.run) return input;
+  const { listen, cwd, command, idleStopMs, ...rest } = existing.run;
+  return {
+    ...input,
+    run: {
+      ...rest,
+      ...(listen ? { listen } : {}),
+      ...(cwd ? { cwd } : {}),
+      ...(command ? { command } : {}),
+      ...(idleStopMs ? { idleStopMs } : {}),
+    },
+  };
+}
 
 export interface ConsoleApiDeps {
   store: Store;
   /** Proves a current password (regulated) and hashes a new one (capped), for account.changePassword. */
   passwords: PasswordProof;
   port(): number;
+  /** What runs the apps, where one does (the gateway's process). */
+  launcher?: () => Launcher | undefined;
 }
 
 export type ConsoleApi = Handlers;
@@ -85,7 +152,17 @@ function lifetime(text: string): number | null {
  * The console API (DESIGN: one service, two transports). Every method takes its parsed
  * input and the caller; transports check who may call, this checks what they may do.
  */
-export function createConsoleApi({ store, passwords, port }: ConsoleApiDeps): Handlers {
+export function createConsoleApi({ store, passwords, port, launcher }: ConsoleApiDeps): Handlers {
+  const running = () => {
+    const l = launcher?.();
+    if (!l) throw new LatchkeyError('LAUNCHER_NOT_RUNNING', 'nothing runs the apps in this process');
+    return l;
+  };
+  const act = async (slug: string, action: 'start' | 'stop' | 'restart', caller: Caller) => {
+    const kind = action === 'start' ? 'app.started' : action === 'stop' ? 'app.stopped' : 'app.restarted';
+    store.audit.record(kind, actorOf(caller), slug);
+    return running().act(slug, action);
+  };
   const licences = runtimeLicences();
   const viewing = (caller: Caller) => {
     const now = store.clock.now();
@@ -123,10 +200,36 @@ export function createConsoleApi({ store, passwords, port }: ConsoleApiDeps): Ha
       }
       return setIdentn(store, change, actorOf(caller));
     },
-    'apps.list': () => store.apps.list().map((a) => ({ ...a, url: `http://${a.slug}.localhost:${port()}/` })),
-    'apps.health': () => probeAll(store.apps.list()),
-    'apps.add': (input) => store.apps.add(input),
-    'apps.update': (input) => store.apps.update(input),
+    'apps.list': (_input, caller) =>
+      store.apps.list().map((a) => ({
+        ...a,
+        run: a.run && !isDesktop(caller) ? { ...a.run, env: redacted(a.run.env) } : a.run,
+        url: `http://${a.slug}.localhost:${port()}/`,
+        runStatus: a.run ? (launcher?.()?.status(a.slug) ?? stoppedStatus()) : null,
+        listens: a.run ? listenKind(a.run) : null,
+      })),
+    'apps.health': () => probeAll(store.apps.list(), launcher?.()),
+    'apps.start': ({ slug }, caller) => act(slug, 'start', caller),
+    'apps.stop': ({ slug }, caller) => act(slug, 'stop', caller),
+    'apps.restart': ({ slug }, caller) => act(slug, 'restart', caller),
+    'apps.logs': ({ slug, lines }) => {
+      const app = store.apps.list().find((a) => a.slug === slug);
+      if (!app) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${slug}"`);
+      return { lines: tailFile(logFileOf(store.dataDir, slug), lines) };
+    },
+    'apps.add': (input, caller) => {
+      assertMayDefineRun(caller, input, undefined);
+      const app = store.apps.add(input);
+      if (app.run) store.audit.record('app.run-defined', actorOf(caller), app.slug, { preset: app.run.preset });
+      return app;
+    },
+    'apps.update': (input, caller) => {
+      const existing = store.apps.list().find((a) => a.slug === input.slug);
+      assertMayDefineRun(caller, input, existing);
+      const app = store.apps.update(keepRun(input, existing));
+      if (input.run) store.audit.record('app.run-defined', actorOf(caller), app.slug, { preset: app.run?.preset });
+      return app;
+    },
     'apps.remove': ({ slug }) => {
       store.apps.remove(slug);
       return { removed: slug };

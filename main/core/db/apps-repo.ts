@@ -1,4 +1,4 @@
-import type { App, HeaderPreset, Role } from '../../common/apps.js';
+import type { App, HeaderPreset, Role, RunDefinition } from '../../common/apps.js';
 import { LatchkeyError } from '../../common/errors.js';
 import type { Clock } from '../clock.js';
 import type { Db } from './open.js';
@@ -14,6 +14,7 @@ interface AppRow {
   preserve_host: 0 | 1;
   allowed_origins: string;
   health_path: string | null;
+  run: string | null;
 }
 
 function toApp(row: AppRow): App {
@@ -28,6 +29,7 @@ function toApp(row: AppRow): App {
     preserveHost: row.preserve_host === 1,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     healthPath: row.health_path,
+    run: row.run === null ? null : (JSON.parse(row.run) as RunDefinition),
     source: 'stored',
   };
 }
@@ -45,6 +47,7 @@ function params(app: Omit<App, 'source'>, at: number) {
     preserveHost: app.preserveHost ? 1 : 0,
     allowedOrigins: JSON.stringify(app.allowedOrigins),
     healthPath: app.healthPath,
+    run: app.run === null ? null : JSON.stringify(app.run),
     at,
   };
 }
@@ -62,15 +65,15 @@ export class AppsRepo {
     this.selectAll = db.prepare<[], AppRow>('SELECT * FROM apps ORDER BY slug');
     this.insertRow = db.prepare(
       `INSERT INTO apps (slug, name, upstream, allow_roles, allow_users, public_paths, headers, preserve_host,
-                         allowed_origins, health_path, created_at, updated_at)
+                         allowed_origins, health_path, run, created_at, updated_at)
        VALUES (@slug, @name, @upstream, @allowRoles, @allowUsers, @publicPaths, @headers, @preserveHost,
-               @allowedOrigins, @healthPath, @at, @at)`,
+               @allowedOrigins, @healthPath, @run, @at, @at)`,
     );
     this.deleteRow = db.prepare<[string]>('DELETE FROM apps WHERE slug = ?');
     this.updateRow = db.prepare(
       `UPDATE apps SET name = @name, upstream = @upstream, allow_roles = @allowRoles, allow_users = @allowUsers,
          public_paths = @publicPaths, headers = @headers, preserve_host = @preserveHost,
-         allowed_origins = @allowedOrigins, health_path = @healthPath, updated_at = @at
+         allowed_origins = @allowedOrigins, health_path = @healthPath, run = @run, updated_at = @at
        WHERE slug = @slug`,
     );
   }

@@ -18,7 +18,11 @@ export type AuditKind =
   | 'token.revoked'
   | 'viewas.started'
   | 'viewas.stopped'
-  | 'keys.rotated';
+  | 'keys.rotated'
+  | 'app.run-defined'
+  | 'app.started'
+  | 'app.stopped'
+  | 'app.restarted';
 
 export interface AuditEntry {
   id: number;

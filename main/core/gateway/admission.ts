@@ -148,7 +148,7 @@ export function admitConnection(socket: Socket, deps: AdmissionDeps): void {
     return;
   }
   if (impersonating) {
-    const decide = (own: boolean) => (own ? socket.resume() : socket.destroy());
+    const decide = (own: boolean) => (own ? socket.resume() : turnAway(socket));
     const own = isOwnUser(socket, deps.ownUid);
     if (own instanceof Promise) void own.then(decide);
     else decide(own);
@@ -162,12 +162,21 @@ export function admitConnection(socket: Socket, deps: AdmissionDeps): void {
   });
 }
 
+/**
+ * Closes a connection with a reset rather than a FIN: a FIN would leave a TIME_WAIT row per
+ * connection in /proc/net/tcp for a minute, and a burst of them makes every owner lookup
+ * (which reads that table) slower for everyone, the owner first.
+ */
+function turnAway(socket: Socket): void {
+  socket.resetAndDestroy();
+}
+
 function countForeign(socket: Socket, deps: AdmissionDeps, uid: number): void {
   let counts = foreignOpen.get(deps);
   if (!counts) foreignOpen.set(deps, (counts = new Map()));
   const open = counts.get(uid) ?? 0;
   if (open >= FOREIGN_CONNECTIONS_PER_USER) {
-    socket.destroy();
+    turnAway(socket);
     return;
   }
   counts.set(uid, open + 1);

@@ -60,7 +60,8 @@ export function proxyWebSocket(
   cookiePrefix: string,
 ): EndRelay {
   const send = target.secure ? httpsRequest : httpRequest;
-  const upstreamReq = send(target.origin + target.basePath + path, {
+  const upstreamReq = send(target.socketPath ? `http://localhost${path}` : target.origin + target.basePath + path, {
+    ...(target.socketPath ? { socketPath: target.socketPath } : {}),
     method: 'GET',
     headers: [...headers, 'connection', 'Upgrade', 'upgrade', 'websocket'] as unknown as Record<string, string>,
     agent: false,

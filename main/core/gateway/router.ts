@@ -26,7 +26,9 @@ import { GOING_AWAY, POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
 import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
-import { targetOf, type UpstreamPools } from './upstreams.js';
+import { targetOf, type UpstreamPools, type UpstreamTarget } from './upstreams.js';
+import type { Launcher } from '../launcher/launcher.js';
+import { launchedUpgradeTarget, launchedUpstream } from './launched.js';
 
 /** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
 export const COOKIE_PREFIX = 'latchkey_';
@@ -46,6 +48,10 @@ export interface RouterDeps extends AdmissionDeps {
   streams: LiveStreams;
   /** What changed, served as events to the console where the API is served. */
   feed: ChangeFeed;
+  /** Runs the apps that carry a run definition; undefined where nothing is run. */
+  launcher?: Launcher | undefined;
+  /** How long a request waits for an app that is starting. */
+  upstreamTimeoutMs?: number;
 }
 
 export function globalConfig(snapshot: Snapshot, version: string, signupEnabled: boolean): GlobalConfigResponse {
@@ -75,12 +81,17 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
 }
 
 /** The client's headers made fit to forward, then the gateway's own, identity last. */
-function upstreamHeaders(req: IncomingMessage, app: App, identityHeaders: string[]): string[] {
+function upstreamHeaders(
+  req: IncomingMessage,
+  app: App,
+  upstream: UpstreamTarget,
+  identityHeaders: string[],
+): string[] {
   const host = req.headers.host as string;
   const headers = forwardableHeaders(req.rawHeaders, COOKIE_PREFIX);
   headers.push(
     'host',
-    app.preserveHost ? host : targetOf(app).host,
+    app.preserveHost ? host : upstream.host,
     'x-forwarded-for',
     req.socket.remoteAddress ?? '',
     'x-forwarded-host',
@@ -209,6 +220,8 @@ export function createRouter(deps: RouterDeps) {
     const access = await decideAccess(req, app, forwarded.path, snapshot, deps.auth, ctx);
     if (access.kind === 'sign-in') return startHandoff(req, res, ctx);
     if (access.kind === 'refuse') return sendError(req, res, access.status, access.code, access.message, access.html);
+    const upstream = await upstreamOf(app, req, res);
+    if (!upstream) return;
     // A client gone while the decision was made has nothing left to watch.
     if (!res.destroyed) {
       const admittedAs = standing(snapshot, access);
@@ -222,8 +235,8 @@ export function createRouter(deps: RouterDeps) {
     proxyHttp(req, res, {
       app,
       target: forwarded.path + forwarded.query,
-      upstream: targetOf(app),
-      headers: upstreamHeaders(req, app, access.identityHeaders),
+      upstream,
+      headers: upstreamHeaders(req, app, upstream, access.identityHeaders),
       pools: deps.pools,
       maxBodyBytes: deps.maxBodyBytes,
       cookiePrefix: COOKIE_PREFIX,
@@ -245,6 +258,16 @@ export function createRouter(deps: RouterDeps) {
         return { ctx: hostContext(again.target, deps.port(), deps, again.snapshot), mode: modeOf(again.snapshot) };
       },
     });
+  }
+
+  /** An app's fixed upstream, or where the launcher runs it (starting it if need be). */
+  async function upstreamOf(app: App, req: IncomingMessage, res: ServerResponse) {
+    if (!app.run) return targetOf(app);
+    if (!deps.launcher) {
+      sendError(req, res, 503, 'APP_NOT_RUNNING', `${app.name} is run by Latchkey, and nothing runs it here`);
+      return undefined;
+    }
+    return launchedUpstream(req, res, app, deps.launcher, deps.upstreamTimeoutMs ?? 60_000);
   }
 
   /** A host no app answers: a 404 that lists only the apps the requester may open. */
@@ -336,8 +359,14 @@ export function createRouter(deps: RouterDeps) {
     if (access.kind === 'refuse') {
       return refuse(access.status, REASONS[access.status] ?? 'Forbidden', access.code, access.message);
     }
-    const headers = upstreamHeaders(req, app, access.identityHeaders);
-    const end = proxyWebSocket(socket, head, targetOf(app), forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
+    let upstream: UpstreamTarget | undefined = app.run ? undefined : targetOf(app);
+    if (app.run && deps.launcher) {
+      upstream = await launchedUpgradeTarget(socket, app, deps.launcher, deps.upstreamTimeoutMs ?? 60_000);
+      if (!upstream) return;
+    }
+    if (!upstream) return refuse(503, 'Service Unavailable', 'APP_NOT_RUNNING', `${app.name} is not running`);
+    const headers = upstreamHeaders(req, app, upstream, access.identityHeaders);
+    const end = proxyWebSocket(socket, head, upstream, forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
     // Watched from the handshake on: an upstream may also decline to switch and stream
     // its answer instead, which must not outlive the identity either.
     if (socket.destroyed) return;

@@ -132,12 +132,13 @@ async function listenOnce(options: ListenOptions): Promise<Listening> {
 }
 
 export async function listen(options: ListenOptions): Promise<Listening> {
-  // With port 0 the first host picks a port another program may hold on the second; retry.
+  // With port 0 the first host picks a port another program may hold on the second (on a
+  // busy machine, often a client's ephemeral port on ::1): retry with another.
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await listenOnce(options);
     } catch (error) {
-      const retry = options.port === 0 && attempt < 5 && (error as LatchkeyError).code === 'PORT_IN_USE';
+      const retry = options.port === 0 && attempt < 20 && (error as LatchkeyError).code === 'PORT_IN_USE';
       if (!retry) throw error;
     }
   }

@@ -9,6 +9,13 @@ export interface UpstreamTarget {
   /** A path prefix from the upstream URL (`/grafana`), or ''. */
   basePath: string;
   secure: boolean;
+  /** For a `unix:/path` upstream: the socket to connect to. */
+  socketPath?: string;
+}
+
+/** The target of a Unix-socket upstream: the pool key is `unix:<path>`. */
+export function socketTarget(path: string): UpstreamTarget {
+  return { origin: `unix:${path}`, host: 'localhost', basePath: '', secure: false, socketPath: path };
 }
 
 const targets = new WeakMap<App, UpstreamTarget>();
@@ -16,6 +23,10 @@ const targets = new WeakMap<App, UpstreamTarget>();
 /** The parsed upstream of an app, computed once per app snapshot, not per request. */
 export function targetOf(app: App): UpstreamTarget {
   let target = targets.get(app);
+  if (!target && app.upstream.startsWith('unix:')) {
+    target = socketTarget(app.upstream.slice('unix:'.length));
+    targets.set(app, target);
+  }
   if (!target) {
     const url = new URL(app.upstream);
     target = {
@@ -46,7 +57,9 @@ export class UpstreamPools {
   get(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, {
+      const socketPath = origin.startsWith('unix:') ? origin.slice('unix:'.length) : undefined;
+      pool = new Pool(socketPath ? 'http://localhost' : origin, {
+        ...(socketPath ? { socketPath } : {}),
         connections: 128,
         pipelining: 1,
         connectTimeout: 10_000,

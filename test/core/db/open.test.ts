@@ -32,7 +32,17 @@ describe('openDatabase', () => {
     cleanups.unshift(() => db.close());
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['apps', 'audit', 'bans', 'login_failures', 'sessions', 'settings', 'tokens', 'users']);
+    expect(tables).toEqual([
+      'app_runs',
+      'apps',
+      'audit',
+      'bans',
+      'login_failures',
+      'sessions',
+      'settings',
+      'tokens',
+      'users',
+    ]);
   });
 
   it('refuses a database from a newer Latchkey, naming both versions, and leaves it untouched', () => {
@@ -119,7 +129,7 @@ describe('migration 4 (regulation per client)', () => {
     `);
     v3.close();
 
-    const db = openDatabase(file);
+    const db = openDatabase(file, MIGRATIONS.slice(0, 4));
     cleanups.unshift(() => db.close());
     expect(db.pragma('user_version', { simple: true })).toBe(4);
     expect(db.prepare('SELECT username, client FROM login_failures').all()).toEqual([

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { App } from '../../common/apps.js';
+import type { Launcher } from '../launcher/launcher.js';
+import type { Listen } from '../launcher/presets.js';
+import { notRunningPage, startingPage, STARTING_REFRESH_S } from './launch-pages.js';
+import { rawError, sendError, sendHtml } from './respond.js';
+import { isNavigation } from './sign-in.js';
+import { socketTarget, type UpstreamTarget } from './upstreams.js';
+
+/** Retry-After for a request that came while its app starts. */
+const RETRY_AFTER_S = '2';
+
+export function targetOfListen(listen: Listen): UpstreamTarget {
+  if (listen.kind === 'socket') return socketTarget(listen.path);
+  const host = `127.0.0.1:${listen.port}`;
+  return { origin: `http://${host}`, host, basePath: '', secure: false };
+}
+
+/**
+ * Where to send a request for an app Latchkey runs, starting it if its policy says so.
+ * A navigation while it starts gets the starting page at once; other requests wait up to
+ * `waitMs`, then 503 with Retry-After. Undefined when the response was already sent.
+ */
+export async function launchedUpstream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  app: App,
+  launcher: Launcher,
+  waitMs: number,
+): Promise<UpstreamTarget | undefined> {
+  const admission = await launcher.admit(app, isNavigation(req) ? undefined : waitMs);
+  if (admission.kind === 'ready') {
+    res.once('close', admission.release);
+    return targetOfListen(admission.listen);
+  }
+  if (admission.kind === 'starting') {
+    res.setHeader('refresh', String(STARTING_REFRESH_S));
+    res.setHeader('retry-after', String(STARTING_REFRESH_S));
+    sendHtml(res, 503, startingPage(app, admission.status));
+    return undefined;
+  }
+  if (admission.code === 'APP_STARTING') res.setHeader('retry-after', RETRY_AFTER_S);
+  const lines = admission.status.lastLines;
+  const message = lines.length > 0 ? `${admission.message}; last log lines:\n${lines.join('\n')}` : admission.message;
+  sendError(req, res, 503, admission.code, message, notRunningPage(app, admission.message, admission.status));
+  return undefined;
+}
+
+/** The same for a WebSocket upgrade, which always waits (there is no page to show). */
+export async function launchedUpgradeTarget(
+  socket: Duplex,
+  app: App,
+  launcher: Launcher,
+  waitMs: number,
+): Promise<UpstreamTarget | undefined> {
+  const admission = await launcher.admit(app, waitMs);
+  if (admission.kind === 'ready') {
+    socket.once('close', admission.release);
+    return targetOfListen(admission.listen);
+  }
+  const code = admission.kind === 'starting' ? 'APP_STARTING' : admission.code;
+  const message = admission.kind === 'starting' ? `${app.name} is starting` : admission.message;
+  socket.end(rawError(503, 'Service Unavailable', code, message));
+  return undefined;
+}
