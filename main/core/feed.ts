@@ -9,14 +9,17 @@ export const FEED_CHECK_MS = 250;
 
 /**
  * One fingerprint per kind, read in one statement: only when data_version says a commit
- * happened, so what each costs matters little. Bookkeeping (a session's last-seen) is in
+ * happened, so what each costs matters little. `apps` covers the run states of the apps
+ * Latchkey runs (app_runs). Bookkeeping (a session's last-seen) is in
  * none of them, so it wakes nobody; a token's last-used is, as the Tokens screen shows it.
  */
 const FINGERPRINTS = `SELECT
   (SELECT group_concat(key || '=' || value, char(10)) FROM (SELECT key, value FROM settings
      WHERE key NOT IN ('viewas.global', 'gateway.last-port', 'console.link') ORDER BY key)) AS settings,
   (SELECT group_concat(slug || ':' || updated_at, ',') FROM (SELECT slug, updated_at FROM apps ORDER BY slug))
-     || '|' || (SELECT count(*) FROM apps) AS apps,
+     || '|' || (SELECT count(*) FROM apps)
+     || '|' || ifnull((SELECT group_concat(slug || ':' || state || ':' || ifnull(reason, '') || ':' || ifnull(pid, '')
+       || ':' || ifnull(requested, ''), ',') FROM (SELECT * FROM app_runs ORDER BY slug)), '') AS apps,
   (SELECT group_concat(id || ':' || role || enabled || password_chosen || ':' || password_changed_at || ':'
      || ifnull(last_login_at, '') || email || ':' || display_name || ':' || username, ',')
      FROM (SELECT * FROM users ORDER BY id)) AS users,

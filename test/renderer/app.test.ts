@@ -12,6 +12,7 @@ import { answer, cleanup, config, render } from './dom.js';
 import { emitChange } from './mock-api.js';
 import Users from '../../renderer/src/console/screens/Users.svelte';
 import Tokens from '../../renderer/src/console/screens/Tokens.svelte';
+import Apps from '../../renderer/src/console/screens/Apps.svelte';
 
 vi.mock('svelte', () => import(/* @vite-ignore */ `${'/node_modules/svelte/src/index-client.js'}`));
 vi.mock('../../renderer/src/api.js', async (original) => (await import('./mock-api.js')).mockApi(original));
@@ -327,5 +328,44 @@ describe('Service accounts', () => {
     const note = screen.getByRole('note', { name: 'Tokens are off' });
     expect(note.textContent).toMatch(/LATCHKEY_IDENTN_APIKEY_ENABLED/);
     expect(within(note).queryByRole('button')).toBeNull();
+  });
+});
+
+describe('Apps follow the change feed', () => {
+  const runApp = {
+    slug: 'nb',
+    name: 'Notebook',
+    upstream: '',
+    url: 'http://nb.localhost:7780/',
+    allowRoles: [],
+    allowUsers: [],
+    publicPaths: [],
+    headers: 'generic' as const,
+    preserveHost: true,
+    allowedOrigins: [],
+    healthPath: null,
+    listens: 'socket' as const,
+    source: 'stored' as const,
+    run: {
+      preset: 'jupyter' as const,
+      command: null,
+      args: [],
+      cwd: null,
+      env: {},
+      listen: null,
+      start: 'on-demand' as const,
+      idleStopMs: null,
+    },
+  };
+  const status = (state: 'stopped' | 'running') => ({ state, reason: null, pid: null, retryAt: null, lastLines: [] });
+
+  it('a run state the launcher wrote (started from the CLI or the tray) shows without waiting for a poll', async () => {
+    let state: 'stopped' | 'running' = 'stopped';
+    answer({ 'apps.list': () => [{ ...runApp, runStatus: status(state) }] as never, 'apps.health': {} });
+    render(Apps, { config: config(), refresh: async () => undefined });
+    expect(await screen.findByLabelText('State: Stopped')).toBeTruthy();
+    state = 'running';
+    emitChange(['apps']);
+    expect(await screen.findByLabelText('State: Running')).toBeTruthy();
   });
 });

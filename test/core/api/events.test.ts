@@ -129,6 +129,9 @@ describe('the change feed as server-sent events', () => {
     expect(await stream.next(1_000)).toEqual(['apps']);
     cli.prepare(`INSERT INTO audit (at, kind, actor, detail) VALUES (1, 'app.added', 'cli', '{}')`).run();
     expect(await stream.next(1_000)).toEqual(['audit']);
+    // A run state the launcher wrote is the apps' too: the tiles show it.
+    cli.prepare(`INSERT INTO app_runs (slug, state, updated_at) VALUES ('grafana', 'running', 1)`).run();
+    expect(await stream.next(1_000)).toEqual(['apps']);
     cli.close();
     stream.close();
   });
