@@ -164,6 +164,12 @@ export interface ConfigDto {
   peerCheck: boolean;
   caller: ConsoleCaller;
   viewingAs: { username: string; until: number } | null;
+  /**
+   * The admin password Latchkey generated at first launch (SPEC §2), for the console to
+   * show: only to an Admin or the console, only while `<data-dir>/initial-admin-password`
+   * exists and no person has chosen a password since.
+   */
+  initialAdminPassword?: string;
 }
 
 /** The result type of every method. */
@@ -208,3 +214,11 @@ export interface ApiResults {
     licences: { name: string; version: string; license: string }[];
   };
 }
+
+/**
+ * What the change feed tells the console changed (SPEC §8): each screen re-fetches what
+ * it shows when one of its kinds changes. `settings` covers identN and the admin
+ * password's state; `viewAs` both the console's and any session's.
+ */
+export const CHANGE_KINDS = ['settings', 'apps', 'users', 'tokens', 'bans', 'audit', 'viewAs'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];

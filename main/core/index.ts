@@ -11,6 +11,7 @@ import { createRouter } from './gateway/router.js';
 import { DEFAULT_HOSTS, isLoopbackAddress, listen, type Listening } from './gateway/server.js';
 import { targetOf, UpstreamPools } from './gateway/upstreams.js';
 import { defaultRendererDir, StaticPages } from './gateway/static-pages.js';
+import { ChangeFeed } from './feed.js';
 import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
 import { Launcher, type LauncherOptions } from './launcher/launcher.js';
@@ -61,6 +62,8 @@ export interface Core {
   state: LiveState;
   /** Open WebSockets and streaming responses, decided again while they last. */
   streams: LiveStreams;
+  /** What changed, for the console (IPC in the desktop app, server-sent events under serve). */
+  feed: ChangeFeed;
   config: Config;
   launcher: Launcher;
   listen(): Promise<Listening>;
@@ -119,8 +122,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const fixed = snapshot.appList.filter((a) => !a.run).map((a) => targetOf(a).origin);
       livePools.retain(new Set([...fixed, ...(made.launcher?.liveOrigins() ?? [])]));
       auth.signer.reload();
+      // The feed first: an event stream the sweep then closes still carries the change.
+      feed.changed();
       streams.stateChanged();
     });
+    const feed = new ChangeFeed(store.db, () => state.current(), log);
     const port = () => listening?.port ?? 0;
     const runner = new Launcher({
       store,
@@ -140,6 +146,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       api,
       state,
       streams,
+      feed,
       config,
       launcher: runner,
       async listen() {
@@ -162,6 +169,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           maxBodyBytes: config.get('gateway.max-body-size'),
           version: VERSION,
           streams,
+          feed,
           launcher: runner,
           upstreamTimeoutMs: config.get('gateway.upstream-timeout'),
         });
@@ -196,6 +204,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         await runner.close();
         // Upgraded sockets are no longer the HTTP server's to close: end them here.
         streams.closeAll();
+        feed.close();
         await listening?.close();
         await livePools.close();
         // Nothing else waits on this connection any more: the last batch may wait its turn.

@@ -1,8 +1,8 @@
-import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
+import type { IpcMain, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
 import type { z } from 'zod';
-import { API, type ApiMethod, type ApiParsedInput, type ApiResults } from '../common/api.js';
+import { API, type ApiMethod, type ApiParsedInput, type ApiResults, type ChangeKind } from '../common/api.js';
 import { describeIssues } from '../common/apps.js';
-import { ipcChannel, type IpcReply } from '../common/ipc.js';
+import { CHANGE_CHANNEL, ipcChannel, type IpcReply } from '../common/ipc.js';
 import { asLatchkeyError, whenWritable } from '../core/index.js';
 import { callApi, type ConsoleApi } from './console-api.js';
 import { CONSOLE_ORIGIN, SCHEME } from './protocol.js';
@@ -72,4 +72,20 @@ export function bindIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, api:
     ipcMain.handle(channelOf(method), (event, input: unknown) => answer(api, method, event, input, options));
   }
   return () => API_METHODS.forEach((method) => ipcMain.removeHandler(channelOf(method)));
+}
+
+/** The core's change feed, as the shell sees it. */
+export interface Feed {
+  subscribe(listener: (kinds: ChangeKind[]) => void): () => void;
+}
+
+/**
+ * Carries the change feed to the console window (main -> renderer), only while its top
+ * frame is the console: a page it navigated to (which the security handlers refuse
+ * anyway) hears nothing. Returns a function that stops.
+ */
+export function forwardChanges(feed: Feed, contents: Pick<WebContents, 'send' | 'isDestroyed' | 'mainFrame'>) {
+  return feed.subscribe((kinds) => {
+    if (!contents.isDestroyed() && isConsoleFrame(contents.mainFrame)) contents.send(CHANGE_CHANNEL, kinds);
+  });
 }

@@ -4,7 +4,7 @@ import type { Core, CoreOptions } from '../core/index.js';
 import { windowStateFile } from './bounds.js';
 import { cliVerb, LONG_RUNNING_VERBS, userArgs } from './cli-dispatch.js';
 import { callApi } from './console-api.js';
-import { bindIpc } from './ipc.js';
+import { bindIpc, forwardChanges } from './ipc.js';
 import { HIDDEN_FLAG, loginItem } from './login-item.js';
 import { appMenuTemplate } from './menu.js';
 import { appPaths } from './paths.js';
@@ -124,6 +124,9 @@ export async function run(deps: ShellDeps): Promise<Outcome> {
     isQuitting: () => quitting,
     show: !args.includes(HIDDEN_FLAG),
   }));
+  // The console follows changes made anywhere (CLI, tray, a browser console).
+  const stopForwarding = forwardChanges(core.feed, mainWindow.webContents);
+  mainWindow.once('closed', stopForwarding);
 
   const command = deps.env.APPIMAGE
     ? [deps.env.APPIMAGE]
@@ -164,6 +167,10 @@ export async function run(deps: ShellDeps): Promise<Outcome> {
       setStartAtLogin: (on) => after(Promise.resolve().then(() => startAtLogin.set(on))),
       quit: () => app.quit(),
     },
+  });
+  // The tray shows the mode and the apps: a change from the CLI or a browser shows at once.
+  core.feed.subscribe((kinds) => {
+    if (kinds.includes('settings') || kinds.includes('apps')) void ui.tray?.refresh();
   });
 
   Menu.setApplicationMenu(

@@ -1,8 +1,8 @@
-import type { ApiInput, ApiMethod, ApiResults } from '../../main/common/api.js';
+import type { ApiInput, ApiMethod, ApiResults, ChangeKind } from '../../main/common/api.js';
 import type { GlobalConfigResponse } from '../../main/common/identn.js';
 import type { ConsoleBridge, IpcReply } from '../../main/common/ipc.js';
 
-export type { ApiInput, ApiMethod, ApiResults };
+export type { ApiInput, ApiMethod, ApiResults, ChangeKind };
 
 /**
  * The HTTP route of every console API method: a copy of `API[m].http` in
@@ -117,4 +117,59 @@ export async function globalConfig(): Promise<GlobalConfigResponse['data']> {
 /** Ends the console session and any sign-in, on every host. */
 export async function signOut(): Promise<void> {
   await request('POST', '/.latchkey/logout', {});
+}
+
+/** Every kind: what a console that may have missed changes fetches again. */
+const EVERY_KIND: ChangeKind[] = ['settings', 'apps', 'users', 'tokens', 'bans', 'audit', 'viewAs'];
+export const EVENTS_URL = '/api/v1/events';
+
+export type ChangeListener = (kinds: ChangeKind[]) => void;
+const changeListeners = new Set<ChangeListener>();
+let feedOpen = false;
+
+function deliver(kinds: ChangeKind[]): void {
+  for (const listener of [...changeListeners]) listener(kinds);
+}
+
+/** The one subscription to the core's change feed: IPC in the desktop app, else server-sent events. */
+function openFeed(): void {
+  feedOpen = true;
+  const ipc = bridge();
+  if (ipc) {
+    ipc.onChange(deliver);
+    return;
+  }
+  if (typeof EventSource === 'undefined') return;
+  const source = new EventSource(EVENTS_URL);
+  let lost = false;
+  source.addEventListener('change', (event) => {
+    try {
+      deliver(JSON.parse((event as MessageEvent<string>).data) as ChangeKind[]);
+    } catch {
+      deliver(EVERY_KIND);
+    }
+  });
+  source.addEventListener('error', () => {
+    lost = true;
+    // Refused (the session ended): the screens ask again, and learn why from the API.
+    if (source.readyState === EventSource.CLOSED) {
+      feedOpen = false;
+      deliver(EVERY_KIND);
+    }
+  });
+  // Back after a gap (the mode changed, Latchkey restarted): what changed meanwhile is unknown.
+  source.addEventListener('open', () => {
+    if (lost) deliver(EVERY_KIND);
+    lost = false;
+  });
+}
+
+/**
+ * Calls `listener` with the kinds of things that changed anywhere (CLI, tray, another
+ * window), from one subscription shared by every screen. Returns a function that stops.
+ */
+export function onChange(listener: ChangeListener): () => void {
+  changeListeners.add(listener);
+  if (!feedOpen) openFeed();
+  return () => void changeListeners.delete(listener);
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError, call } from '../../renderer/src/api.js';
+import { ApiError, call, onChange } from '../../renderer/src/api.js';
 
 const host = globalThis as { latchkey?: unknown };
 afterEach(() => {
@@ -21,5 +21,32 @@ describe('call() in the desktop app', () => {
     const failure = await call('users.delete', { username: 'admin' }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApiError);
     expect(failure).toMatchObject({ code: 'LAST_ADMIN', message: 'the last Admin stays' });
+  });
+});
+
+describe('onChange() in the desktop app', () => {
+  it('subscribes once to the bridge, however many screens listen, and fans the kinds out', () => {
+    let subscriptions = 0;
+    let push: ((kinds: string[]) => void) | undefined;
+    host.latchkey = {
+      onChange: (listener: (kinds: string[]) => void) => {
+        subscriptions += 1;
+        push = listener;
+        return () => undefined;
+      },
+    };
+    const seen: string[][] = [];
+    const stopA = onChange((kinds) => seen.push(['a', ...kinds]));
+    const stopB = onChange((kinds) => seen.push(['b', ...kinds]));
+    push?.(['apps']);
+    stopB();
+    push?.(['users']);
+    stopA();
+    expect(subscriptions).toBe(1);
+    expect(seen).toEqual([
+      ['a', 'apps'],
+      ['b', 'apps'],
+      ['a', 'users'],
+    ]);
   });
 });

@@ -9,6 +9,9 @@ import { vi } from 'vitest';
  */
 
 export class FakeWebContents extends EventEmitter {
+  send = vi.fn();
+  isDestroyed = vi.fn(() => false);
+  mainFrame = { origin: 'latchkey-app://console', url: 'latchkey-app://console/', parent: null };
   windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
   setWindowOpenHandler = vi.fn((handler: (details: { url: string }) => { action: string }) => {
     this.windowOpenHandler = handler;

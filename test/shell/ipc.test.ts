@@ -7,7 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { API, type ApiMethod } from '../../main/common/api.js';
 import { LatchkeyError } from '../../main/common/errors.js';
 import { createCore, type Core } from '../../main/core/index.js';
-import { answer, API_METHODS, bindIpc, channelOf } from '../../main/shell/ipc.js';
+import { answer, API_METHODS, bindIpc, channelOf, forwardChanges } from '../../main/shell/ipc.js';
+import type { ChangeKind } from '../../main/common/api.js';
+import type { buildBridge as BuildBridgeFn } from '../../main/preload/index.js';
+
+type BuildBridge = typeof BuildBridgeFn;
 import { tempDataDir } from '../helpers/data-dir.js';
 import { electron, resetElectron } from './electron-mock.js';
 
@@ -41,7 +45,7 @@ describe('the IPC contract', () => {
     expect(electron.contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1);
     const [name, bridge] = electron.contextBridge.exposeInMainWorld.mock.calls[0] as [string, Record<string, unknown>];
     expect(name).toBe('latchkey');
-    expect(Object.keys(bridge).sort()).toEqual(METHODS);
+    expect(Object.keys(bridge).sort()).toEqual([...METHODS, 'onChange'].sort());
     for (const method of METHODS) {
       const call = bridge[method] as (input: unknown) => Promise<unknown>;
       expect(typeof call).toBe('function');
@@ -69,7 +73,7 @@ describe('the IPC contract', () => {
       },
     });
     expect(required).toEqual(['electron']);
-    expect(Object.keys(exposed.latchkey ?? {}).sort()).toEqual(METHODS);
+    expect(Object.keys(exposed.latchkey ?? {}).sort()).toEqual([...METHODS, 'onChange'].sort());
   });
 });
 
@@ -175,5 +179,89 @@ describe('over IPC to the real console API', () => {
     expect(await answer(core.api, 'users.delete', event(consoleFrame), { username: 'nobody' })).toMatchObject({
       error: { code: 'USER_NOT_FOUND' },
     });
+  });
+});
+
+describe('the change feed over IPC', () => {
+  const data = tempDataDir();
+  let core: Core;
+  let buildBridge: BuildBridge;
+  beforeAll(async () => {
+    ({ buildBridge } = await import('../../main/preload/index.js'));
+    core = await createCore({ dataDir: data.dir, env: {}, httpControlPlane: false });
+  });
+  afterAll(async () => {
+    await core?.close();
+    data.remove();
+  });
+
+  /** A console window whose sends go where the preload listens, as Electron would carry them. */
+  function wire(frame: unknown) {
+    const handlers = new Set<(event: unknown, payload: unknown) => void>();
+    const contents = {
+      send: vi.fn((_channel: string, payload: unknown) => handlers.forEach((h) => h({ sender: 'main' }, payload))),
+      isDestroyed: () => false,
+      mainFrame: frame as never,
+    };
+    const bridge = buildBridge(
+      async () => undefined,
+      (_channel, handler) => {
+        handlers.add(handler);
+        return () => handlers.delete(handler);
+      },
+    );
+    return { contents, bridge };
+  }
+
+  it('tells the console window what kind of thing changed when another process (the CLI) writes', async () => {
+    const { contents, bridge } = wire(consoleFrame);
+    const stop = forwardChanges(core.feed, contents);
+    const seen: ChangeKind[][] = [];
+    const unsubscribe = bridge.onChange((kinds) => seen.push(kinds));
+    // Another connection, as the CLI is: only data_version tells the gateway.
+    const other = new Database(join(data.dir, 'latchkey.db'));
+    other.prepare(`UPDATE settings SET value = 'false', updated_at = 1 WHERE key = 'identn.apikey.enabled'`).run();
+    other
+      .prepare(
+        `INSERT INTO apps (slug, name, upstream, headers, preserve_host, created_at, updated_at) VALUES ('grafana', 'Grafana', 'http://127.0.0.1:3000', 'generic', 0, 1, 1)`,
+      )
+      .run();
+    other.close();
+    await vi.waitFor(() => expect(seen.flat()).toContain('apps'), { timeout: 2_000, interval: 20 });
+    expect(contents.send).toHaveBeenCalledWith('latchkey:changed', expect.arrayContaining(['apps']));
+    expect(seen.flat()).not.toContain('users');
+    unsubscribe();
+    stop();
+    expect(core.feed.size).toBe(0);
+  });
+
+  it('a page the console window navigated to hears nothing of the feed', async () => {
+    const { contents } = wire({ origin: 'https://evil.example', url: 'https://evil.example/', parent: null });
+    const stop = forwardChanges(core.feed, contents);
+    const other = new Database(join(data.dir, 'latchkey.db'));
+    other.prepare(`DELETE FROM apps`).run();
+    other.close();
+    core.feed.changed();
+    stop();
+    expect(contents.send).not.toHaveBeenCalled();
+  });
+
+  it('the preload passes on only known kinds, never the IPC event', () => {
+    const { bridge } = wire(consoleFrame);
+    const seen: unknown[] = [];
+    let handler: ((event: unknown, payload: unknown) => void) | undefined;
+    const b = buildBridge(
+      async () => undefined,
+      (_c, h) => {
+        handler = h;
+        return () => undefined;
+      },
+    );
+    b.onChange((kinds) => seen.push(kinds));
+    handler?.({ sender: 'main' }, ['apps']);
+    handler?.({ sender: 'main' }, ['require']);
+    handler?.({ sender: 'main' }, 'apps');
+    expect(seen).toEqual([['apps']]);
+    expect(typeof bridge.onChange).toBe('function');
   });
 });

@@ -25,6 +25,7 @@ function fakeCore() {
     api,
     listen: vi.fn(async () => ({ port: 7780 })),
     close: vi.fn(async () => undefined),
+    feed: { subscribe: vi.fn((_listener: (kinds: string[]) => void) => () => undefined) },
   };
 }
 
@@ -125,6 +126,23 @@ describe('starting and stopping', () => {
     );
     expect(FakeTray.instances).toHaveLength(1);
     expect(electron.Menu.setApplicationMenu).toHaveBeenCalled();
+  });
+
+  it('the tray follows the change feed: a mode or app changed elsewhere (CLI) is read again at once', async () => {
+    const { d, core } = deps([]);
+    await run(d);
+    await vi.waitFor(() => expect(core.api['config.get']).toHaveBeenCalled());
+    const reads = () => core.api['config.get'].mock.calls.length;
+    const before = reads();
+    const listeners = core.feed.subscribe.mock.calls.map(([listener]) => listener as (kinds: string[]) => void);
+    for (const listener of listeners) listener(['audit']);
+    await Promise.resolve();
+    expect(reads()).toBe(before);
+    for (const listener of listeners) listener(['settings']);
+    await vi.waitFor(() => expect(reads()).toBeGreaterThan(before));
+    // And the console window hears it over IPC.
+    const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+    expect(win.webContents.send).toHaveBeenCalledWith('latchkey:changed', ['settings']);
   });
 
   it('stays in the tray when the window closes, and closes the core on quit', async () => {

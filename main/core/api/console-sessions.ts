@@ -71,6 +71,12 @@ export class ConsoleSessions {
     return true;
   }
 
+  /** Whether the session is alive and bound to this peer, without keeping it alive. */
+  alive(id: string | undefined, peer: Peer): boolean {
+    const session = id ? this.sessions.get(id) : undefined;
+    return !!session && bindingHolds(session.peer, peer) && this.clock.now() - session.lastSeen < CONSOLE_IDLE_MS;
+  }
+
   /** Ends the session, when asked over a connection of the OS user it is bound to. */
   end(id: string | undefined, peer: Peer): void {
     const session = id ? this.sessions.get(id) : undefined;

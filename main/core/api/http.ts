@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { API, type ApiMethod } from '../../common/api.js';
+import type { IdentnState } from '../../common/identn.js';
 import { describeIssues } from '../../common/apps.js';
 import { LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { asLatchkeyError, STORE_STATUS } from '../db/errors.js';
@@ -8,7 +9,7 @@ import { whenWritable } from '../db/write.js';
 import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
 import { clientOf } from '../gateway/client.js';
 import { consoleCookieName, readCookie } from '../gateway/cookies.js';
-import { peerOf } from '../gateway/peer-user.js';
+import { isOwnerPeer, peerOf } from '../gateway/peer-user.js';
 import { sendError, sendJson } from '../gateway/respond.js';
 import { sessionOf, type AuthDeps } from '../gateway/sign-in.js';
 import type { HostContext } from '../gateway/auth-routes.js';
@@ -53,21 +54,60 @@ export function apiMethodFor(httpMethod: string, path: string): ApiMethod | unde
  * Never impersonation mode, never a service-account token.
  */
 async function callerOf(req: IncomingMessage, method: ApiMethod, auth: AuthDeps, ctx: HostContext): Promise<Caller> {
+  return consoleCaller(req, 'anyUser' in API[method], auth, ctx);
+}
+
+/**
+ * The caller of the control plane, or SESSION_REQUIRED / FORBIDDEN. `touch: false` only
+ * looks: an open event stream is not a person using the console, so it keeps neither a
+ * console session nor a sign-in from idling out.
+ */
+export async function consoleCaller(
+  req: IncomingMessage,
+  anyUser: boolean,
+  auth: AuthDeps,
+  ctx: HostContext,
+  touch = true,
+): Promise<Caller> {
   const consoleSession = readCookie(req.headers.cookie, consoleCookieName(ctx.port));
-  if (consoleSession && auth.consoleSessions.touch(consoleSession, await peerOf(req.socket))) {
+  const peer = await peerOf(req.socket);
+  if (
+    consoleSession &&
+    (touch ? auth.consoleSessions.touch(consoleSession, peer) : auth.consoleSessions.alive(consoleSession, peer))
+  ) {
     return { kind: 'console-link' };
   }
-  const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port) : undefined;
+  const signedIn = ctx.tokenizerOn ? await sessionOf(req, auth, ctx.origin, ctx.port, { peek: !touch }) : undefined;
   if (!signedIn) {
     throw new LatchkeyError(
       'SESSION_REQUIRED',
       'open the console link printed by latchkey serve (or run latchkey console-link), or sign in as an Admin',
     );
   }
-  if (signedIn.user.role !== 'Admin' && !('anyUser' in API[method])) {
+  if (signedIn.user.role !== 'Admin' && !anyUser) {
     throw new LatchkeyError('FORBIDDEN', 'only an Admin may do this');
   }
   return { kind: 'user', user: signedIn.user, session: signedIn.session, client: await clientOf(req.socket) };
+}
+
+/**
+ * The one who flips a switch keeps the console (SPEC §2, no way to lock yourself out): an
+ * Admin signed in who turns sign-in off (impersonation on) would be left with a session
+ * that no longer counts. Their browser gets a console session instead, as a console link
+ * would give it: only for the OS user who runs Latchkey, bound to that user.
+ */
+async function keepConsole(
+  req: IncomingMessage,
+  caller: Caller,
+  identn: IdentnState,
+  auth: AuthDeps,
+  ctx: HostContext,
+): Promise<Record<string, string>> {
+  if (caller.kind !== 'user' || caller.user.role !== 'Admin' || identn.tokenizer.enabled) return {};
+  const peer = await peerOf(req.socket);
+  if (!isOwnerPeer(peer)) return {};
+  const id = auth.consoleSessions.start(peer);
+  return { 'set-cookie': `${consoleCookieName(ctx.port)}=${id}; Path=/; HttpOnly; SameSite=Strict` };
 }
 
 async function inputOf(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -96,7 +136,9 @@ export async function serveApi(
     if (!parsed.success) throw new LatchkeyError('BAD_ARGUMENT', describeIssues(parsed.error));
     const handler = api[method] as (input: unknown, caller: Caller) => unknown;
     // A write another process holds up waits its turn here, without blocking other requests.
-    sendJson(res, 200, { data: await whenWritable(() => handler(parsed.data, caller)) });
+    const data = await whenWritable(() => handler(parsed.data, caller));
+    const keep = method === 'identn.set' ? await keepConsole(req, caller, data as IdentnState, auth, ctx) : {};
+    sendJson(res, 200, { data }, keep);
   } catch (error) {
     if (error instanceof BodyTooLarge)
       return sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');

@@ -1,4 +1,12 @@
-import type { ApiMethod, ApiParsedInput, ApiResults, ConsoleCaller, RunStatusDto } from '../../common/api.js';
+import { readFileSync } from 'node:fs';
+import type {
+  ApiMethod,
+  ApiParsedInput,
+  ApiResults,
+  ConfigDto,
+  ConsoleCaller,
+  RunStatusDto,
+} from '../../common/api.js';
 import type { App, AppInput } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
@@ -123,6 +131,15 @@ function describeCaller(caller: Caller): ConsoleCaller {
     : { kind: 'console-link', username: null, role: 'Admin' };
 }
 
+/** The generated admin password, while its file is there: a missing or unreadable file shows nothing. */
+function initialPassword(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function lifetime(text: string): number | null {
   if (text === 'never') return null;
   const ms = parseDuration(text);
@@ -161,7 +178,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
   return {
     'config.get': (_input, caller) => {
       const root = findRootUser(store.settings, store.users);
-      return {
+      const config: ConfigDto = {
         identn: currentIdentn(store),
         adminPasswordChosen: root?.passwordChosen ?? false,
         rootUsername: root?.username ?? 'admin',
@@ -169,6 +186,11 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         caller: describeCaller(caller),
         viewingAs: viewing(caller),
       };
+      // config.get is open to every signed-in user: the password only to whom may reset it anyway.
+      const mayReset = caller.kind === 'console-link' || caller.user.role === 'Admin';
+      const generated =
+        mayReset && root && !root.passwordChosen ? initialPassword(store.files.initialAdminPassword) : undefined;
+      return generated === undefined ? config : { ...config, initialAdminPassword: generated };
     },
     'identn.set': async (input, caller) => {
       const { adminPassword, ...change } = input;

@@ -5,7 +5,9 @@ import type { App } from '../../common/apps.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { GlobalConfigResponse } from '../../common/identn.js';
 import type { ApiMethod } from '../../common/api.js';
+import { EVENTS_PATH, serveEvents } from '../api/events.js';
 import { apiMethodFor, serveApi } from '../api/http.js';
+import type { ChangeFeed } from '../feed.js';
 import { storeError } from '../db/errors.js';
 import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
@@ -44,6 +46,8 @@ export interface RouterDeps extends AdmissionDeps {
   version: string;
   /** Open WebSockets and streaming responses, decided again while they last. */
   streams: LiveStreams;
+  /** What changed, served as events to the console where the API is served. */
+  feed: ChangeFeed;
   /** Runs the apps that carry a run definition; undefined where nothing is run. */
   launcher?: Launcher | undefined;
   /** How long a request waits for an app that is starting. */
@@ -174,6 +178,8 @@ export function createRouter(deps: RouterDeps) {
         res.end();
       } else if (target.kind === 'console' && path.startsWith('/.latchkey/')) {
         settle(req, res, consoleAuthRoute(req, res, path, deps.auth, ctx));
+      } else if (target.kind === 'console' && deps.api && path === EVENTS_PATH && method === 'GET') {
+        settle(req, res, consoleEvents(req, res, snapshot, ctx));
       } else if (target.kind === 'console' && deps.api && apiMethodFor(method, path)) {
         settle(req, res, serveApi(req, res, apiMethodFor(method, path) as ApiMethod, deps.api, deps.auth, ctx));
       } else if (target.kind === 'console' && path === '/' && read) {
@@ -234,6 +240,23 @@ export function createRouter(deps: RouterDeps) {
       pools: deps.pools,
       maxBodyBytes: deps.maxBodyBytes,
       cookiePrefix: COOKIE_PREFIX,
+    });
+  }
+
+  /** The change feed for the console, as events (SPEC §8); it ends when the mode changes. */
+  function consoleEvents(req: IncomingMessage, res: ServerResponse, snapshot: Snapshot, ctx: HostContext) {
+    const modeOf = (s: Snapshot) => standing(s, { kind: 'allow', identity: undefined });
+    return serveEvents(req, res, {
+      auth: deps.auth,
+      feed: deps.feed,
+      streams: deps.streams,
+      ctx,
+      mode: modeOf(snapshot),
+      readmit: async () => {
+        const again = await admission(req, false, deps);
+        if (isRefusal(again) || again.target.kind !== 'console') return undefined;
+        return { ctx: hostContext(again.target, deps.port(), deps, again.snapshot), mode: modeOf(again.snapshot) };
+      },
     });
   }
 

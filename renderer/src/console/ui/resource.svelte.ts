@@ -1,3 +1,4 @@
+import { onChange, type ChangeKind } from '../../api.js';
 import { explain } from './format.js';
 
 /** One request's state for a screen: loading, failed (with a sentence to show) or loaded. */
@@ -9,7 +10,17 @@ export class Resource<T> {
   constructor(
     private readonly what: string,
     private readonly fetcher: () => Promise<T>,
-  ) {}
+    /** Loads again when one of these changes anywhere (the change feed), while the screen shows. */
+    follows: readonly ChangeKind[] = [],
+  ) {
+    if (follows.length > 0) {
+      $effect(() =>
+        onChange((kinds) => {
+          if (kinds.some((kind) => follows.includes(kind))) void this.load();
+        }),
+      );
+    }
+  }
 
   /** Loads (again); keeps the old data on screen while it does, so nothing jumps. */
   async load(): Promise<void> {
