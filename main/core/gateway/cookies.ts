@@ -1,3 +1,6 @@
+/** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
+export const COOKIE_PREFIX = 'latchkey_';
+
 /** Cookie names carry the port: browsers ignore ports, two gateways must not collide. */
 export const sessionCookieName = (port: number) => `latchkey_${port}`;
 export const stateCookieName = (port: number) => `latchkey_${port}_state`;

@@ -1,3 +1,8 @@
+import type { IncomingMessage } from 'node:http';
+import type { App } from '../../common/apps.js';
+import { COOKIE_PREFIX } from './cookies.js';
+import type { UpstreamTarget } from './upstreams.js';
+
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -144,4 +149,27 @@ export function forwardableResponseHeaders(
     out[name] = value;
   }
   return out;
+}
+
+/** The client's headers made fit to forward, then the gateway's own, identity last. */
+export function upstreamHeaders(
+  req: IncomingMessage,
+  app: App,
+  upstream: UpstreamTarget,
+  identityHeaders: string[],
+): string[] {
+  const host = req.headers.host as string;
+  const headers = forwardableHeaders(req.rawHeaders, COOKIE_PREFIX);
+  headers.push(
+    'host',
+    app.preserveHost ? host : upstream.host,
+    'x-forwarded-for',
+    req.socket.remoteAddress ?? '',
+    'x-forwarded-host',
+    host,
+    'x-forwarded-proto',
+    'http',
+    ...identityHeaders,
+  );
+  return headers;
 }

@@ -1,4 +1,6 @@
 import type { Logger } from '../log.js';
+import type { Snapshot } from '../state.js';
+import type { Admission } from './app-access.js';
 
 /** A WebSocket being relayed (from its handshake on), or a proxied HTTP response still streaming. */
 export interface LiveStream {
@@ -140,4 +142,19 @@ export class LiveStreams {
       this.timer = undefined;
     }
   }
+}
+
+/**
+ * What a stream was let in with and must keep: the identity (none on a public path) and
+ * the mode, i.e. which authenticators are on.
+ */
+export function standing(snapshot: Snapshot, admission: Admission): string {
+  const { impersonation, tokenizer, apikey } = snapshot.identn;
+  const who = admission.identity;
+  return JSON.stringify([
+    impersonation.enabled,
+    tokenizer.enabled,
+    apikey.enabled,
+    who ? [who.username, who.email, who.role, who.viewer ?? null] : null,
+  ]);
 }

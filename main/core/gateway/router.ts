@@ -12,13 +12,14 @@ import { storeError } from '../db/errors.js';
 import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
 import { admission, admitConnection, isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
-import { decide, decideAccess, type Admission } from './app-access.js';
+import { decide, decideAccess } from './app-access.js';
 import { appAuthRoute, consoleAuthRoute, startHandoff, type HostContext } from './auth-routes.js';
 import type { Refusal } from './fetch-metadata.js';
-import { forwardableHeaders } from './headers.js';
+import { COOKIE_PREFIX } from './cookies.js';
+import { upstreamHeaders } from './headers.js';
 import { originOf, type HostTarget } from './hosts.js';
 import { identify, visibleApps } from './identify.js';
-import type { LiveStreams } from './live-streams.js';
+import { standing, type LiveStreams } from './live-streams.js';
 import { appsPage, unknownAppPage } from './pages.js';
 import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
@@ -30,8 +31,6 @@ import { targetOf, type UpstreamPools, type UpstreamTarget } from './upstreams.j
 import type { Launcher } from '../launcher/launcher.js';
 import { launchedUpgradeTarget, launchedUpstream } from './launched.js';
 
-/** Every Latchkey cookie, of this gateway or another on the same machine, starts so. */
-export const COOKIE_PREFIX = 'latchkey_';
 const GLOBAL_CONFIG_PATH = '/api/v1/global/config';
 const JWKS_PATH = '/.well-known/latchkey/jwks.json';
 const FORWARD_AUTH_PATH = '/.latchkey/auth';
@@ -78,44 +77,6 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
     pages: deps.pages,
     controlPlane: deps.api !== undefined,
   };
-}
-
-/** The client's headers made fit to forward, then the gateway's own, identity last. */
-function upstreamHeaders(
-  req: IncomingMessage,
-  app: App,
-  upstream: UpstreamTarget,
-  identityHeaders: string[],
-): string[] {
-  const host = req.headers.host as string;
-  const headers = forwardableHeaders(req.rawHeaders, COOKIE_PREFIX);
-  headers.push(
-    'host',
-    app.preserveHost ? host : upstream.host,
-    'x-forwarded-for',
-    req.socket.remoteAddress ?? '',
-    'x-forwarded-host',
-    host,
-    'x-forwarded-proto',
-    'http',
-    ...identityHeaders,
-  );
-  return headers;
-}
-
-/**
- * What a stream was let in with and must keep: the identity (none on a public path) and
- * the mode, i.e. which authenticators are on.
- */
-function standing(snapshot: Snapshot, admission: Admission): string {
-  const { impersonation, tokenizer, apikey } = snapshot.identn;
-  const who = admission.identity;
-  return JSON.stringify([
-    impersonation.enabled,
-    tokenizer.enabled,
-    apikey.enabled,
-    who ? [who.username, who.email, who.role, who.viewer ?? null] : null,
-  ]);
 }
 
 /** Refusals on an upgrade socket, where there is no ServerResponse to answer with. */
