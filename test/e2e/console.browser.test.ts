@@ -307,6 +307,12 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       await menu.click();
       expect(await menu.getAttribute('aria-expanded')).toBe('true');
       await nav('Users').waitFor();
+      // Focus goes into the list it opened, on the screen shown now.
+      expect(
+        await page.evaluate(
+          () => document.activeElement?.closest('nav #console-links a[aria-current="page"]') !== null,
+        ),
+      ).toBe(true);
       await page.screenshot({ path: `${SHOTS}menu-open-420-light.png` });
       await page.keyboard.press('Escape');
       await nav('Users').waitFor({ state: 'hidden' });
