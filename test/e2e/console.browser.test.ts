@@ -139,6 +139,20 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       return out.slice(0, 5);
     });
 
+  /** Buttons whose label wraps: a squeezed cell breaking "Revoke" into letters. */
+  const brokenButtons = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('main button')]
+        .filter((b) => b.offsetHeight > 0 && b.getClientRects().length > 0)
+        .filter((b) => {
+          const line = parseFloat(getComputedStyle(b).lineHeight) || 20;
+          const style = getComputedStyle(b);
+          const inner = b.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+          return inner > line * 1.5;
+        })
+        .map((b) => b.textContent?.trim() ?? ''),
+    );
+
   it('opens from the console link and explains the page without a session', async () => {
     await step('without a session the console explains how to open it', async () => {
       await page.goto(`${origin}/`);
@@ -257,6 +271,28 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
     });
   });
 
+  it('long unbroken values (a token description, an upstream path) are there for the sweep to measure', async () => {
+    await step('an app with a long upstream path is added', async () => {
+      await go('Apps');
+      await page.getByRole('button', { name: 'Add app' }).click();
+      await dialog().getByLabel('Slug').fill('longpath');
+      await dialog().getByLabel(/^Name/).fill('Long path');
+      await dialog()
+        .getByLabel('Upstream')
+        .fill(`${up.url}/${'segment'.repeat(20)}`);
+      await dialog().getByRole('button', { name: 'Add app' }).click();
+      await page.getByRole('heading', { name: 'Long path' }).waitFor();
+    });
+    await step('a token with a long description without spaces is created', async () => {
+      await go('Service accounts');
+      await page.getByRole('combobox', { name: 'User' }).selectOption('rita');
+      await page.getByLabel('Description').fill('deploy-'.repeat(25));
+      await page.getByRole('button', { name: 'Create token' }).click();
+      await page.getByText('it will not be shown again').waitFor();
+      await page.getByRole('button', { name: 'Done' }).click();
+    });
+  });
+
   it('every screen fits 420×800, 720×600, 1024×700, 1280×800 and 1600×1000, has no serious accessibility problem, light and dark', async () => {
     const SIZES = [
       [420, 800],
@@ -285,6 +321,7 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
               await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
             }
             expect(await overflows(), `${label} overflows at ${width}×${height}`).toEqual([]);
+            expect(await brokenButtons(), `${label} at ${width}×${height}`).toEqual([]);
             expect(await axeProblems()).toEqual([]);
           });
         }
