@@ -517,7 +517,8 @@ for (let i = 0; i < count; i += 1) {
   const s = net.connect(Number(process.env.PORT), '127.0.0.1');
   s.on('connect', () => { connected += 1; });
   s.on('error', () => undefined);
-  s.on('close', () => { closed += 1; if (connected === count && closed >= count - Number(process.env.CAP)) report(); });
+  // A connection turned away with a reset may close before its connect is seen: count closes.
+  s.on('close', () => { closed += 1; if (closed >= count - Number(process.env.CAP)) report(); });
 }
 setTimeout(report, 10000);
 `;
@@ -527,8 +528,7 @@ setTimeout(report, 10000);
           { PORT: String(lgw.port), COUNT: String(COUNT), CAP: String(FOREIGN_CONNECTIONS_PER_USER) },
           15_000,
         );
-        const result = JSON.parse(await flood) as { connected: number; closed: number };
-        expect(result.connected).toBe(COUNT);
+        const result = JSON.parse(await flood) as { closed: number };
         expect(COUNT - result.closed).toBeLessThanOrEqual(FOREIGN_CONNECTIONS_PER_USER);
         expect((await lgw.request({ path: '/api/v1/global/config' })).status).toBe(200);
       } finally {
