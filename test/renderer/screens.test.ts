@@ -333,5 +333,8 @@ describe('Apps that Latchkey runs', () => {
       target: { value: 'authentication' },
     });
     expect(log.textContent).toBe('[W NotebookApp] All authentication is disabled');
+    // A pointer user has a button to leave it, not only Escape.
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    await vi.waitFor(() => expect(screen.queryByRole('dialog', { name: 'Log of Notebook' })).toBeNull());
   });
 });
