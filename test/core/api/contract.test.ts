@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API, type ApiMethod } from '../../../main/common/api.js';
-import { apiMethodFor } from '../../../main/core/api/http.js';
+import { apiMethodFor } from '../../../main/core/gateway/api-http.js';
 import { createConsoleApi } from '../../../main/core/api/service.js';
 import { createAuth } from '../../../main/core/auth/index.js';
 import { loadConfig } from '../../../main/core/config/config.js';

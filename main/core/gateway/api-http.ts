@@ -6,14 +6,15 @@ import { describeIssues } from '../../common/apps.js';
 import { LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { asLatchkeyError, STORE_STATUS } from '../db/errors.js';
 import { whenWritable } from '../db/write.js';
-import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
-import { clientOf } from '../gateway/client.js';
-import { consoleCookieName, readCookie } from '../gateway/cookies.js';
-import { isOwnerPeer, peerOf } from '../gateway/peer-user.js';
-import { sendError, sendJson } from '../gateway/respond.js';
-import { sessionOf, type AuthDeps } from '../gateway/sign-in.js';
-import type { HostContext } from '../gateway/auth-routes.js';
-import type { Caller, ConsoleApi } from './service.js';
+import type { Caller, ConsoleApi } from '../api/service.js';
+import type { AuthDeps } from '../auth/index.js';
+import type { HostContext } from './auth-routes.js';
+import { BodyTooLarge, readJsonObject } from './body.js';
+import { clientOf } from './client.js';
+import { consoleCookieName, readCookie } from './cookies.js';
+import { isOwnerPeer, peerOf } from './peer-user.js';
+import { sendError, sendJson } from './respond.js';
+import { sessionOf } from './session-binding.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   SESSION_REQUIRED: 401,
