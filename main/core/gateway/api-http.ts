@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { API, type ApiMethod } from '../../common/api.js';
+import { API_ROUTES } from '../../common/api-routes.js';
 import type { IdentnState } from '../../common/identn.js';
 import { describeIssues } from '../../common/apps.js';
 import { LatchkeyError, type ErrorCode } from '../../common/errors.js';
@@ -42,7 +43,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 /** Routes by [HTTP method, path] to API methods, built once from the contract. */
 const ROUTES = new Map(
-  (Object.keys(API) as ApiMethod[]).map((method) => [`${API[method].http[0]} ${API[method].http[1]}`, method]),
+  (Object.keys(API) as ApiMethod[]).map((method) => [`${API_ROUTES[method][0]} ${API_ROUTES[method][1]}`, method]),
 );
 
 export function apiMethodFor(httpMethod: string, path: string): ApiMethod | undefined {
