@@ -86,7 +86,10 @@ export default tseslint.config(
         }),
       ],
       'import-x/extensions': ['.ts', '.js', '.svelte'],
-      'import-x/parsers': { 'svelte-eslint-parser': ['.svelte'], '@typescript-eslint/parser': ['.ts'] },
+      'import-x/parsers': {
+        [join(root, 'scripts/eslint-svelte-imports.mjs')]: ['.svelte'],
+        '@typescript-eslint/parser': ['.ts'],
+      },
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
