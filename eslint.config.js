@@ -25,6 +25,17 @@ const electronSubpaths = {
 const shell = { group: ['**/shell/**', '**/shell'], message: 'Nothing imports main/shell.' };
 
 /**
+ * no-restricted-imports sees only import and export declarations, so `import('electron/main')`
+ * slips past it: the same rule, as syntax. (`import('electron').App` as a type is refused by
+ * consistent-type-imports, everywhere.)
+ */
+const electronSyntax = [{ selector: 'ImportExpression[source.value=/^electron(\\/|$)/]', message: electron.message }];
+const staticOnly = (where) => ({
+  selector: 'ImportExpression',
+  message: `${where} imports statically: the import rules cannot check a dynamic import.`,
+});
+
+/**
  * The layers of main/core, lowest first (paths under main/core). A file may import its own
  * layer and those below, never one above: `db` knows nothing of sign-in, `auth` nothing of
  * HTTP, the API service nothing of its transports (gateway/api-http.ts binds it to HTTP).
@@ -214,6 +225,34 @@ export default tseslint.config(
               message: 'The renderer takes only types from main/common, and values from main/common/api-routes.ts.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/core/**/*.ts', 'main/cli/**/*.ts', 'test/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...electronSyntax] },
+  },
+  {
+    files: ['main/common/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...electronSyntax, staticOnly('main/common')] },
+  },
+  {
+    files: ['main/preload/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', staticOnly('The preload (one sandboxed bundle)')] },
+  },
+  {
+    files: ['renderer/**/*.{ts,svelte}'],
+    ignores: ['renderer/vite.config.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...electronSyntax,
+        {
+          // The console may load its own code lazily, but nothing from Node or main/.
+          selector:
+            'ImportExpression:not([source.value=/^\\.\\.?\\//]), ImportExpression[source.value=/(^|\\/)main\\//]',
+          message: 'The renderer imports only its own files dynamically; main/common types and routes, statically.',
         },
       ],
     },

@@ -161,6 +161,23 @@ describe('which APIs a folder may import', () => {
   });
 
   it.each([
+    ['main/core/x.ts', 'electron/main'],
+    ['main/cli/x.ts', 'electron'],
+    ['main/common/x.ts', 'node:fs'],
+    ['main/preload/x.ts', 'node:child_process'],
+  ])('%s may not import(%s) dynamically either', async (file, target) => {
+    await expectOnly('no-restricted-syntax', `export const y = () => import('${target}');\n`, file);
+  });
+
+  it('an upward dynamic import is refused like a static one', async () => {
+    await expectOnly(
+      'import-x/no-restricted-paths',
+      "export const y = () => import('../gateway/respond.js');\n",
+      'main/core/db/x.ts',
+    );
+  });
+
+  it.each([
     ['main/common/x.ts', 'fs'],
     ['main/common/x.ts', 'path'],
     ['main/preload/x.ts', 'fs/promises'],
@@ -208,6 +225,20 @@ describe('what the renderer may import', () => {
     await expectOnly(rule, code, file);
   });
 
+  it.each([
+    "export const y = () => import('../../main/common/api.js');\n",
+    "export const y = () => import('../../main/core/store.js');\n",
+    "export const y = () => import('fs');\n",
+    "export const y = () => import('electron/main');\n",
+  ])('a dynamic import past the rules is refused: %s', async (code) => {
+    await expectOnly('no-restricted-syntax', code, 'renderer/src/x.ts');
+  });
+
+  it('re-exports count as imports', async () => {
+    await expectOnly(rule, "export { API } from '../../main/common/api.js';\n", 'renderer/src/x.ts');
+    await expectOnly(rule, "export * from '../../main/common/api.js';\n", 'renderer/src/x.ts');
+  });
+
   it('takes types from main/common, and the routes table as a value', async () => {
     await expectClean(
       "import type { ApiMethod } from '../../main/common/api.js';\nexport type Y = ApiMethod;\n",
@@ -221,5 +252,6 @@ describe('what the renderer may import', () => {
       "import { API_ROUTES } from '../../main/common/api-routes.js';\nexport const y = API_ROUTES;\n",
       'renderer/src/x.ts',
     );
+    await expectClean("export const y = () => import('./console/screens.js');\n", 'renderer/src/x.ts');
   });
 });
