@@ -239,6 +239,15 @@ describe('what the renderer may import', () => {
     await expectOnly(rule, "export * from '../../main/common/api.js';\n", 'renderer/src/x.ts');
   });
 
+  it('the routes table the renderer bundles imports nothing (zod would come with it)', async () => {
+    await expectOnly(
+      'no-restricted-syntax',
+      "import { z } from 'zod';\nexport const API_ROUTES = { x: z };\n",
+      'main/common/api-routes.ts',
+    );
+    await expectOnly('no-restricted-syntax', "export { API } from './api.js';\n", 'main/common/api-routes.ts');
+  });
+
   it('takes types from main/common, and the routes table as a value', async () => {
     await expectClean(
       "import type { ApiMethod } from '../../main/common/api.js';\nexport type Y = ApiMethod;\n",
@@ -250,6 +259,10 @@ describe('what the renderer may import', () => {
     );
     await expectClean(
       "import { API_ROUTES } from '../../main/common/api-routes.js';\nexport const y = API_ROUTES;\n",
+      'renderer/src/x.ts',
+    );
+    await expectClean(
+      "import { API_ROUTES } from '../../main/common/api-routes';\nexport const y = API_ROUTES;\n",
       'renderer/src/x.ts',
     );
     await expectClean("export const y = () => import('./console/screens.js');\n", 'renderer/src/x.ts');
