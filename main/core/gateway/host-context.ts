@@ -7,10 +7,13 @@ import { originOf, type HostTarget } from './hosts.js';
  * Host names remembered per snapshot. Only served names get this far, but a client may
  * name any number of unknown app hosts: past this many, contexts are made and not kept.
  */
-const HOSTS_PER_SNAPSHOT = 64;
+export const HOSTS_PER_SNAPSHOT = 64;
+
+/** What a host's context takes from the router, besides the host and the settings. */
+export type ContextDeps = Pick<RouterDeps, 'port' | 'baseNames' | 'pages' | 'api'>;
 
 /** The console host that goes with a host: `latchkey.` on the same base name. */
-function makeHostContext(target: HostTarget, port: number, deps: RouterDeps, snapshot: Snapshot): HostContext {
+function makeHostContext(target: HostTarget, port: number, deps: ContextDeps, snapshot: Snapshot): HostContext {
   const base = target.kind === 'root' ? target.name : target.name.slice(target.name.indexOf('.') + 1);
   const consoleName = /^[\d[]/.test(base) ? 'latchkey.localhost' : `latchkey.${base}`;
   return {
@@ -29,7 +32,7 @@ function makeHostContext(target: HostTarget, port: number, deps: RouterDeps, sna
  * per host and snapshot (the snapshot is replaced on every change of the settings), not
  * once per request.
  */
-export function hostContexts(deps: RouterDeps): (target: HostTarget, snapshot: Snapshot) => HostContext {
+export function hostContexts(deps: ContextDeps): (target: HostTarget, snapshot: Snapshot) => HostContext {
   const made = new WeakMap<Snapshot, Map<string, HostContext>>();
   return (target, snapshot) => {
     const port = deps.port();
