@@ -29,10 +29,13 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * and peer rules, and the browser rules of SPEC §7 (fetch metadata, then speculative loads).
  */
 
-/** Only origin-form targets, and exactly one Host. */
+/** Only WebSocket upgrades, only origin-form targets, and exactly one Host. */
 export const framingPass: Pass<AdmissionDeps> = {
   name: 'framing',
-  run({ req }) {
+  run({ req, isUpgrade }) {
+    if (isUpgrade && (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return { status: 400, code: 'UPGRADE_REFUSED', message: 'only WebSocket upgrades are served' };
+    }
     if (!(req.url ?? '').startsWith('/')) {
       return { status: 400, code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
     }

@@ -53,14 +53,6 @@ export function createRouter(routerDeps: RouterDeps) {
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      refuse(new Exchange(req, { kind: 'upgrade', socket, head }), {
-        status: 400,
-        code: 'UPGRADE_REFUSED',
-        message: 'only WebSocket upgrades are served',
-      });
-      return;
-    }
     socket.pause();
     run(req, { kind: 'upgrade', socket, head });
   }

@@ -311,3 +311,26 @@ describe('a refusal by each pass answers the same for HTTP and for a WebSocket u
     expect(reached(up, upgradeMark)).toEqual([]);
   });
 });
+
+describe('the framing pass on upgrades', () => {
+  it('an upgrade to another protocol than WebSocket is refused, never relayed (h2c smuggling past the proxy)', async () => {
+    const gw = gateways.get('impersonation');
+    if (!gw) throw new Error('no gateway');
+    const mark = marker('h2c');
+    const reply = await rawExchange(
+      gw.port,
+      [
+        `GET /x?${mark} HTTP/1.1`,
+        `Host: echo.localhost:${gw.port}`,
+        'Upgrade: h2c',
+        'Connection: Upgrade, HTTP2-Settings',
+        'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA',
+        '',
+        '',
+      ].join('\r\n'),
+      5_000,
+    );
+    expect(answerOf(reply.text)).toEqual({ status: 400, code: 'UPGRADE_REFUSED' });
+    expect(reached(up, mark)).toEqual([]);
+  });
+});
