@@ -13,7 +13,7 @@ import { routePass } from './route-pass.js';
  * `admitConnection`: the peer rules that need no request.)
  */
 export const REQUEST_PASSES: readonly Pass<PassDeps>[] = [
-  framingPass, // origin-form target, exactly one Host
+  framingPass, // WebSocket-only upgrades, origin-form target, exactly one Host
   hostPass, // a host this gateway serves, on its port (DNS rebinding)
   statePass, // the settings snapshot, or 503 (fail closed); the app the host names
   peerPass, // impersonation mode: loopback, localhost names, the owner only
