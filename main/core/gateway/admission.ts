@@ -6,7 +6,8 @@ import type { Pass } from './exchange.js';
 import { checkBrowserRequest, checkSpeculativeLoad, SPECULATION_HEADERS } from './fetch-metadata.js';
 import { countHeader } from './headers.js';
 import { classifyHost, getsFetchMetadata, originOf } from './hosts.js';
-import { canTellPeerUser, isOwnUser, peerUidOf } from './peer-user.js';
+import { canTellPeerUser } from '../auth/peer-binding.js';
+import { isOwnUser, peerUidOf } from './peer-user.js';
 
 export interface AdmissionDeps {
   state: LiveState;

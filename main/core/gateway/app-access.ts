@@ -7,7 +7,8 @@ import type { HostContext } from './auth-routes.js';
 import { allows, assertedHeaders, identify, isPublicPath, type Identification } from './identify.js';
 import { isHeaderSafe } from './identity-headers.js';
 import { forbiddenPage } from './pages.js';
-import { isNavigation, type AuthDeps } from './sign-in.js';
+import type { AuthDeps } from '../auth/index.js';
+import { isNavigation } from './respond.js';
 
 /** Who a request to an app is let in as: undefined on a public path without identity. */
 export type Admission = { kind: 'allow'; identity: AssertedIdentity | undefined };

@@ -1,16 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import type { GlobalConfigResponse } from '../../common/identn.js';
-import { EVENTS_PATH, serveEvents } from '../api/events.js';
-import { apiMethodFor, serveApi } from '../api/http.js';
 import type { Snapshot } from '../state.js';
+import { EVENTS_PATH, serveEvents } from './api-events.js';
+import { apiMethodFor, serveApi } from './api-http.js';
 import { consoleAuthRoute } from './auth-routes.js';
 import type { PassDeps } from './deps.js';
 import { ANSWERED, type Exchange, type Verdict } from './exchange.js';
 import { identify, visibleApps } from './identify.js';
 import { standing } from './live-streams.js';
 import { appsPage } from './pages.js';
-import { sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
-import { isNavigation } from './sign-in.js';
+import { isNavigation, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
 import { sendBuiltPage } from './static-pages.js';
 
 const GLOBAL_CONFIG_PATH = '/api/v1/global/config';

@@ -1,4 +1,5 @@
 import type { ConsoleApi } from '../api/service.js';
+import type { AuthDeps } from '../auth/index.js';
 import type { ChangeFeed } from '../feed.js';
 import type { Launcher } from '../launcher/launcher.js';
 import type { Snapshot } from '../state.js';
@@ -7,7 +8,6 @@ import type { HostContext } from './auth-routes.js';
 import type { Exchange } from './exchange.js';
 import type { HostTarget } from './hosts.js';
 import type { LiveStreams } from './live-streams.js';
-import type { AuthDeps } from './sign-in.js';
 import type { StaticPages } from './static-pages.js';
 import type { UpstreamPools } from './upstreams.js';
 

@@ -7,7 +7,8 @@ import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
 import { identityHeaders } from './identity-headers.js';
 import { isUnambiguousPath } from './paths.js';
-import { sessionOf, type AuthDeps } from './sign-in.js';
+import type { AuthDeps } from '../auth/index.js';
+import { sessionOf } from './session-binding.js';
 
 export type Identification =
   | { kind: 'user'; identity: AssertedIdentity }
