@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)('stored XSS payloads are shown as text (needs Chro
     gw = await startGateway();
     const store = gw.core.store;
     PAYLOADS.forEach((payload, i) => {
-      store.apps.add({ slug: `xss${i}`, name: payload, upstream: 'http://127.0.0.1:9' });
+      store.apps.add({ slug: `xss${i}`, name: payload, upstream: 'http://127.0.0.1:9' }, 'test');
     });
     await createUser(
       store,

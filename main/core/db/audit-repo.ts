@@ -19,6 +19,10 @@ export type AuditKind =
   | 'viewas.started'
   | 'viewas.stopped'
   | 'keys.rotated'
+  | 'console.opened'
+  | 'app.added'
+  | 'app.updated'
+  | 'app.removed'
   | 'app.run-defined'
   | 'app.started'
   | 'app.stopped'
@@ -65,7 +69,7 @@ export class AuditRepo {
     );
   }
 
-  /** `actor` did `kind` to `subject`; `cli` or `gateway` when no user acted. */
+  /** `actor` did `kind` to `subject`; one of SYSTEM_ACTORS when no user acted. */
   record(kind: AuditKind, actor: string | null, subject: string | null, detail: Record<string, unknown> = {}): void {
     this.insert.run(this.clock.now(), kind, actor, subject, JSON.stringify(detail));
   }
