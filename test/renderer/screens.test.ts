@@ -125,7 +125,7 @@ const CASES: Case[] = [
         ],
         hasMore: true,
       },
-      text: /user\.created/,
+      text: /^rita$/,
     },
     failed: /Loading the audit log failed/,
   },
