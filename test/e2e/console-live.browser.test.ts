@@ -43,6 +43,8 @@ describe.skipIf(!hasChromium)('the console follows changes made elsewhere (needs
     const link = serve.lines.find((l) => l.startsWith('console: '))?.slice('console: '.length) ?? '';
     await page.goto(link);
     await page.getByRole('button', { name: 'Open the console' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    await nav('Apps').click();
     await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
   });
 

@@ -14,6 +14,7 @@ const STEP_MS = 8_000;
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENS = [
+  ['home', 'Home'],
   ['apps', 'Apps'],
   ['identity', 'Identity'],
   ['users', 'Users'],
@@ -165,13 +166,14 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       expect(link).toMatch(/^http:\/\/latchkey\.localhost:\d+\//);
       await page.goto(link);
       await page.getByRole('button', { name: 'Open the console' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
+      await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
       await page.getByText('Impersonation mode:').waitFor();
     });
   });
 
   it('adds an app and opens it through the gateway', async () => {
     await step('an app is added', async () => {
+      await go('Apps');
       await page.getByText('No apps yet').waitFor();
       await page.getByRole('button', { name: 'Add app' }).click();
       await dialog().getByLabel('Slug').fill('echo');
