@@ -67,6 +67,18 @@ describe.skipIf(!hasChromium)('the console follows changes made elsewhere (needs
     expect(loads).toBe(before);
   });
 
+  it('the home screen shows an app added and its audit entry, by the CLI, within 2 s, without a reload', async () => {
+    const before = loads;
+    await nav('Home').click();
+    await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    cli('app', 'add', '--slug', 'notes', '--name', 'Notes', '--upstream', up.url);
+    await page.getByRole('link', { name: 'Open Notes' }).waitFor({ timeout: LIVE_MS });
+    await page.getByText('App added: notes, by the CLI').waitFor({ timeout: LIVE_MS });
+    cli('app', 'remove', '--slug', 'notes');
+    await page.getByText('App removed: notes, by the CLI').waitFor({ timeout: LIVE_MS });
+    expect(loads).toBe(before);
+  });
+
   it('`latchkey identn set --impersonation off` turns the banner and the switch within 2 s, without a reload', async () => {
     await nav('Identity').click();
     const impersonation = page.getByRole('switch', { name: 'Impersonation' });

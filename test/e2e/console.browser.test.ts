@@ -183,6 +183,21 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       await page.getByRole('heading', { name: 'Echo' }).waitFor();
       await page.getByLabel('Health: Up').waitFor();
     });
+    await step('the status line says what changed', async () => {
+      await page.getByText(`Echo added: it answers at http://echo.localhost:${serve.port}/`).waitFor();
+    });
+    await step("the tile's other actions open from its small menu, inside a narrow window", async () => {
+      await page.setViewportSize({ width: 420, height: 800 });
+      const more = page.getByRole('button', { name: 'More actions for Echo' });
+      await more.click();
+      await page.getByRole('button', { name: 'Edit Echo' }).waitFor();
+      await page.screenshot({ path: `${SHOTS}app-menu-420-light.png` });
+      expect(await overflows()).toEqual([]);
+      expect(await axeProblems()).toEqual([]);
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'Edit Echo' }).waitFor({ state: 'detached' });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    });
     await step('"Open Echo" opens the app in a new tab, as the admin', async () => {
       const [tab] = await Promise.all([
         context.waitForEvent('page'),
