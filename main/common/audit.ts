@@ -13,3 +13,33 @@ export const SYSTEM_ACTORS = {
 } as const;
 
 export type SystemActor = (typeof SYSTEM_ACTORS)[keyof typeof SYSTEM_ACTORS];
+
+/** What the audit log records; stable names, shown by the console (in words) and `latchkey audit`. */
+export const AUDIT_KINDS = [
+  'login',
+  'login.failed',
+  'login.banned',
+  'logout',
+  'ban.lifted',
+  'console.opened',
+  'identn.changed',
+  'user.created',
+  'user.updated',
+  'user.deleted',
+  'password.changed',
+  'password.reset',
+  'token.created',
+  'token.revoked',
+  'viewas.started',
+  'viewas.stopped',
+  'keys.rotated',
+  'app.added',
+  'app.updated',
+  'app.removed',
+  'app.run-defined',
+  'app.started',
+  'app.stopped',
+  'app.restarted',
+] as const;
+
+export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -2,9 +2,15 @@
 /// <reference lib="dom" />
 import { screen } from '@testing-library/dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SYSTEM_ACTORS } from '../../main/common/audit.js';
+import { AUDIT_KINDS, SYSTEM_ACTORS } from '../../main/common/audit.js';
 import Audit from '../../renderer/src/console/screens/Audit.svelte';
-import { actorWords, detailWords, SYSTEM_ACTOR_WORDS } from '../../renderer/src/console/ui/audit-words.js';
+import {
+  actorWords,
+  detailWords,
+  KIND_LABELS,
+  kindLabel,
+  SYSTEM_ACTOR_WORDS,
+} from '../../renderer/src/console/ui/audit-words.js';
 import { TICK_MS } from '../../renderer/src/console/ui/now.svelte.js';
 import { answer, cleanup, render } from './dom.js';
 
@@ -49,6 +55,11 @@ describe('the audit log says what happened', () => {
       'At http://127.0.0.1:3000',
     ]);
     expect(document.body.textContent).not.toContain('login.failed');
+  });
+
+  it('has words for every kind the core records; an unknown kind shows as it is', () => {
+    expect(Object.keys(KIND_LABELS).sort()).toEqual([...AUDIT_KINDS].sort());
+    expect(kindLabel('something.new')).toBe('something.new');
   });
 
   it('a password reset that left the account as it was does not read as "disabled"', () => {

@@ -1,32 +1,8 @@
+import type { AuditKind } from '../../common/audit.js';
 import type { Clock } from '../clock.js';
 import type { Db } from './open.js';
 
-/** What the audit log records; stable names, shown by the console and `latchkey audit`. */
-export type AuditKind =
-  | 'login'
-  | 'login.failed'
-  | 'login.banned'
-  | 'logout'
-  | 'ban.lifted'
-  | 'identn.changed'
-  | 'user.created'
-  | 'user.updated'
-  | 'user.deleted'
-  | 'password.changed'
-  | 'password.reset'
-  | 'token.created'
-  | 'token.revoked'
-  | 'viewas.started'
-  | 'viewas.stopped'
-  | 'keys.rotated'
-  | 'console.opened'
-  | 'app.added'
-  | 'app.updated'
-  | 'app.removed'
-  | 'app.run-defined'
-  | 'app.started'
-  | 'app.stopped'
-  | 'app.restarted';
+export type { AuditKind };
 
 export interface AuditEntry {
   id: number;

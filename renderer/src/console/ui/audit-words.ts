@@ -1,5 +1,5 @@
 import type { AuditDto } from '../../../../main/common/api.js';
-import type { SystemActor } from '../../../../main/common/audit.js';
+import type { AuditKind, SystemActor } from '../../../../main/common/audit.js';
 import { formatDate } from './format.js';
 
 /**
@@ -13,7 +13,7 @@ export const SYSTEM_ACTOR_WORDS: Record<SystemActor, string> = {
 };
 
 /** What each kind of entry means, as a person says it; the filter offers them in this order. */
-export const KIND_LABELS: Record<string, string> = {
+export const KIND_LABELS: Record<AuditKind, string> = {
   login: 'Signed in',
   'login.failed': 'Sign-in failed',
   'login.banned': 'Sign-ins blocked',
@@ -41,7 +41,7 @@ export const KIND_LABELS: Record<string, string> = {
 };
 
 /** "Sign-in failed" for `login.failed`; a kind this console does not know yet, as it is. */
-export const kindLabel = (kind: string) => KIND_LABELS[kind] ?? kind;
+export const kindLabel = (kind: string) => (KIND_LABELS as Record<string, string>)[kind] ?? kind;
 
 /** "the CLI", "the console link", "the desktop app", a username, or "—" when nobody acted. */
 export function actorWords(actor: string | null | undefined): string {
