@@ -347,8 +347,8 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
     }
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 800 });
-    // A hundred and eight screens, each through axe: each step has its own bound, this is the sum.
-  }, 240_000);
+    // A hundred and twenty screens, each through axe: each step has its own bound, this is the sum.
+  }, 270_000);
 
   it('below the fold width the nav opens from a Menu button and Escape closes it', async () => {
     await page.setViewportSize({ width: 420, height: 800 });
