@@ -168,6 +168,10 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       await page.getByRole('button', { name: 'Open the console' }).click();
       await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
       await page.getByText('Impersonation mode:').waitFor();
+      // A first launch: the home screen says what the mode means and what to do next.
+      await page.getByRole('region', { name: 'Next steps' }).getByText('Choose the admin password.').waitFor();
+      await page.getByText('Console opened, by the console link').waitFor();
+      await page.screenshot({ path: `${SHOTS}home-first-launch-light.png`, fullPage: true });
     });
   });
 
