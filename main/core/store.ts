@@ -54,10 +54,11 @@ export async function openStore({ dataDir, config, clock }: OpenStoreOptions): P
     db = openDatabase(files.database, undefined, { setUpBefore: wasSetUp(files) });
     const settings = new SettingsRepo(db, clock);
     const users = new UsersRepo(db, clock);
-    const apps = new AppService(new AppsRepo(db, clock), config);
+    const audit = new AuditRepo(db, clock);
+    const apps = new AppService(db, new AppsRepo(db, clock), audit, config);
     await ensureRootAdmin({ db, config, settings, users, passwordFile: files.initialAdminPassword });
     markSetUp(files);
-    return assemble({ dataDir, files, db, config, clock, settings, users, apps, lock });
+    return assemble({ dataDir, files, db, config, clock, settings, users, audit, apps, lock });
   } catch (error) {
     db?.close();
     lock?.release();
@@ -73,11 +74,12 @@ interface StoreParts {
   clock: Clock;
   settings: SettingsRepo;
   users: UsersRepo;
+  audit: AuditRepo;
   apps: AppService;
   lock: { release(): void };
 }
 
-function assemble({ dataDir, files, db, config, clock, settings, users, apps, lock }: StoreParts): Store {
+function assemble({ dataDir, files, db, config, clock, settings, users, audit, apps, lock }: StoreParts): Store {
   return {
     dataDir,
     files,
@@ -89,7 +91,7 @@ function assemble({ dataDir, files, db, config, clock, settings, users, apps, lo
     sessions: new SessionsRepo(db),
     tokens: new TokensRepo(db),
     regulation: new RegulationRepo(db),
-    audit: new AuditRepo(db, clock),
+    audit,
     apps,
     close: () => {
       db.close();
