@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTORS } from '../../../main/common/audit.js';
 import { USERNAME_PATTERN } from '../../../main/common/apps.js';
-import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { createUser } from '../../../main/core/users-service.js';
 import { runCli } from '../../helpers/cli.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
