@@ -42,17 +42,17 @@ export function admit(
 ): Admitted | Refusal | Promise<unknown> {
   const url = req.url ?? '';
   if (!url.startsWith('/')) {
-    return { status: 400, code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
+    return { code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
   }
   const hosts = countHeader(req.rawHeaders, 'host');
-  if (hosts === 0) return { status: 400, code: 'HOST_MISSING', message: 'the request has no Host header' };
-  if (hosts > 1) return { status: 400, code: 'HOST_DUPLICATE', message: 'the request has more than one Host header' };
+  if (hosts === 0) return { code: 'HOST_MISSING', message: 'the request has no Host header' };
+  if (hosts > 1) return { code: 'HOST_DUPLICATE', message: 'the request has more than one Host header' };
   const port = deps.port();
   const host = req.headers.host as string;
   const target = classifyHost(host, port, deps.baseNames);
   if (!target) {
     deps.log.debug(`refused Host ${JSON.stringify(host)}`);
-    return { status: 421, code: 'HOST_NOT_SERVED', message: `this gateway does not serve the host ${host}` };
+    return { code: 'HOST_NOT_SERVED', message: `this gateway does not serve the host ${host}` };
   }
 
   let snapshot: Snapshot;
@@ -61,7 +61,6 @@ export function admit(
   } catch (error) {
     deps.log.error(`cannot read settings: ${(error as Error).message}`);
     return {
-      status: 503,
       code: 'GATEWAY_UNAVAILABLE',
       message: 'Latchkey cannot read its settings and serves nothing until it can',
     };
@@ -70,7 +69,6 @@ export function admit(
   if (snapshot.identn.impersonation.enabled) {
     if (!deps.loopbackOnly) {
       return {
-        status: 503,
         code: 'NOT_LOOPBACK',
         message: 'impersonation mode is refused while listening beyond loopback',
       };
@@ -78,7 +76,6 @@ export function admit(
     // Refused at start and on a flip too; this holds when another process turned it on.
     if (!getsFetchMetadata(target)) {
       return {
-        status: 421,
         code: 'HOST_NOT_SERVED',
         message: `impersonation mode serves only localhost names, not ${target.name} (gateway.allowed-hosts)`,
       };
@@ -88,7 +85,6 @@ export function admit(
     if (own instanceof Promise) return own;
     if (!own) {
       return {
-        status: 403,
         code: 'PEER_NOT_OWNER',
         message: 'impersonation mode serves only the OS user who runs Latchkey',
       };
@@ -188,7 +184,7 @@ function countForeign(socket: Socket, deps: AdmissionDeps, uid: number): void {
 }
 
 export function isRefusal(value: Admitted | Refusal): value is Refusal {
-  return 'status' in value;
+  return 'code' in value;
 }
 
 /** Runs `then` once admission has decided; a pending decision retries when it settles. */

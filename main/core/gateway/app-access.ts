@@ -16,7 +16,7 @@ export type Decision =
   | Admission
   /** A browser without a session: send it to sign in. */
   | { kind: 'sign-in' }
-  | { kind: 'refuse'; status: number; code: ErrorCode; message: string; html?: string };
+  | { kind: 'refuse'; code: ErrorCode; message: string; html?: string };
 
 export type Access =
   /** Proxy, adding these identity headers (none on a public path without identity). */
@@ -46,7 +46,6 @@ export async function decide(
     if (publicPath) return PUBLIC;
     return {
       kind: 'refuse',
-      status: who.status,
       code: who.status === 403 ? 'FORBIDDEN' : 'TOKEN_INVALID',
       message: who.reason,
     };
@@ -56,7 +55,6 @@ export async function decide(
     if (ctx.tokenizerOn && isNavigation(req)) return { kind: 'sign-in' };
     return {
       kind: 'refuse',
-      status: 401,
       code: 'NOT_SIGNED_IN',
       message: 'this gateway needs a sign-in and the request carries none',
     };
@@ -67,7 +65,6 @@ export async function decide(
     const viewing = identity.viewer ? ` (viewed by ${identity.viewer})` : '';
     return {
       kind: 'refuse',
-      status: 403,
       code: 'FORBIDDEN',
       message: `${app.name} does not allow ${identity.username}${viewing}`,
       html: forbiddenPage(app, identity.username, identity.viewer),
@@ -78,7 +75,6 @@ export async function decide(
   if (!isHeaderSafe(identity.username) || (identity.viewer !== undefined && !isHeaderSafe(identity.viewer))) {
     return {
       kind: 'refuse',
-      status: 403,
       code: 'FORBIDDEN',
       message: 'this account has a username Latchkey cannot assert; an Admin must re-create it',
     };

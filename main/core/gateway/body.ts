@@ -1,22 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import { LatchkeyError } from '../../common/errors.js';
+import { bodyTooLarge } from './body-limit.js';
 
 /** Small bodies for Latchkey's own endpoints; anything bigger is refused with 413. */
 export const OWN_BODY_LIMIT = 16 * 1024;
 
-export class BodyTooLarge extends Error {}
-
 function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return reject(new BodyTooLarge());
+    if (declared > limit) return reject(bodyTooLarge(limit));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         req.destroy();
-        reject(new BodyTooLarge());
+        reject(bodyTooLarge(limit));
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

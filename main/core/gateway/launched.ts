@@ -43,7 +43,7 @@ export async function launchedUpstream(
   if (admission.code === 'APP_STARTING') res.setHeader('retry-after', RETRY_AFTER_S);
   const lines = admission.status.lastLines;
   const message = lines.length > 0 ? `${admission.message}; last log lines:\n${lines.join('\n')}` : admission.message;
-  sendError(req, res, 503, admission.code, message, notRunningPage(app, admission.message, admission.status));
+  sendError(req, res, admission.code, message, notRunningPage(app, admission.message, admission.status));
   return undefined;
 }
 
@@ -61,6 +61,6 @@ export async function launchedUpgradeTarget(
   }
   const code = admission.kind === 'starting' ? 'APP_STARTING' : admission.code;
   const message = admission.kind === 'starting' ? `${app.name} is starting` : admission.message;
-  socket.end(rawError(503, 'Service Unavailable', code, message));
+  socket.end(rawError(code, message));
   return undefined;
 }

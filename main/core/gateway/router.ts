@@ -6,7 +6,7 @@ import type { ErrorCode } from '../../common/errors.js';
 import type { GlobalConfigResponse } from '../../common/identn.js';
 import type { ApiMethod } from '../../common/api.js';
 import { EVENTS_PATH, serveEvents } from '../api/events.js';
-import { apiMethodFor, serveApi } from '../api/http.js';
+import { apiMethodFor, apiMethodsAt, serveApi } from '../api/http.js';
 import type { ChangeFeed } from '../feed.js';
 import { storeError } from '../db/errors.js';
 import type { ConsoleApi } from '../api/service.js';
@@ -24,7 +24,7 @@ import { appsPage, unknownAppPage } from './pages.js';
 import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
 import { GOING_AWAY, POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
-import { rawError, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
+import { rawError, sendError, sendHtml, sendJson, sendMethodNotAllowed, sendTypedError, wantsHtml } from './respond.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
 import { targetOf, type UpstreamPools, type UpstreamTarget } from './upstreams.js';
@@ -81,18 +81,8 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
 
 /** Refusals on an upgrade socket, where there is no ServerResponse to answer with. */
 function refuser(socket: Duplex) {
-  return (status: number, reason: string, code: ErrorCode, message: string) =>
-    socket.end(rawError(status, reason, code, message));
+  return (code: ErrorCode, message: string) => socket.end(rawError(code, message));
 }
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  421: 'Misdirected Request',
-  503: 'Service Unavailable',
-};
 
 export function createRouter(deps: RouterDeps) {
   /** Runs an async handler; an unexpected error is logged and answered, never thrown. */
@@ -102,12 +92,12 @@ export function createRouter(deps: RouterDeps) {
       const store = storeError(error);
       if (store) {
         deps.log.warn(`request ${req.method} ${req.url}: ${store.message}`);
-        if (!res.headersSent) res.setHeader('retry-after', String(store.retryAfter ?? 1));
-        sendError(req, res, 503, store.code, store.message);
+        sendTypedError(req, res, store);
         return;
       }
+      // The stack goes to the log only: the client learns that it failed, not how.
       deps.log.error(`request ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
-      sendError(req, res, 500, 'GATEWAY_UNAVAILABLE', 'Latchkey failed to answer this request');
+      sendError(req, res, 'INTERNAL_ERROR', 'Latchkey failed to answer this request; see its log');
     });
   }
 
@@ -117,7 +107,7 @@ export function createRouter(deps: RouterDeps) {
 
   function route(req: IncomingMessage, res: ServerResponse, admitted: Admitted | Refusal): void {
     if (isRefusal(admitted)) {
-      sendError(req, res, admitted.status, admitted.code, admitted.message);
+      sendError(req, res, admitted.code, admitted.message);
       return;
     }
     const { target, snapshot, app } = admitted;
@@ -145,8 +135,10 @@ export function createRouter(deps: RouterDeps) {
         settle(req, res, serveApi(req, res, apiMethodFor(method, path) as ApiMethod, deps.api, deps.auth, ctx));
       } else if (target.kind === 'console' && path === '/' && read) {
         settle(req, res, consoleHome(req, res, snapshot, ctx));
+      } else if (target.kind === 'console' && deps.api && apiMethodsAt(path).length > 0) {
+        sendMethodNotAllowed(req, res, apiMethodsAt(path));
       } else {
-        sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
+        sendError(req, res, 'NOT_FOUND', `nothing at ${path}`);
       }
       return;
     }
@@ -164,7 +156,7 @@ export function createRouter(deps: RouterDeps) {
       return;
     }
     if (isReservedAppPath(path)) {
-      sendError(req, res, 404, 'RESERVED_PATH', `${path} is reserved for Latchkey`);
+      sendError(req, res, 'RESERVED_PATH', `${path} is reserved for Latchkey`);
       return;
     }
     settle(req, res, serveApp(req, res, app, snapshot, ctx, forwarded));
@@ -180,7 +172,7 @@ export function createRouter(deps: RouterDeps) {
   ): Promise<void> {
     const access = await decideAccess(req, app, forwarded.path, snapshot, deps.auth, ctx);
     if (access.kind === 'sign-in') return startHandoff(req, res, ctx);
-    if (access.kind === 'refuse') return sendError(req, res, access.status, access.code, access.message, access.html);
+    if (access.kind === 'refuse') return sendError(req, res, access.code, access.message, access.html);
     const upstream = await upstreamOf(app, req, res);
     if (!upstream) return;
     // A client gone while the decision was made has nothing left to watch.
@@ -225,7 +217,7 @@ export function createRouter(deps: RouterDeps) {
   async function upstreamOf(app: App, req: IncomingMessage, res: ServerResponse) {
     if (!app.run) return targetOf(app);
     if (!deps.launcher) {
-      sendError(req, res, 503, 'APP_NOT_RUNNING', `${app.name} is run by Latchkey, and nothing runs it here`);
+      sendError(req, res, 'APP_NOT_RUNNING', `${app.name} is run by Latchkey, and nothing runs it here`);
       return undefined;
     }
     return launchedUpstream(req, res, app, deps.launcher, deps.upstreamTimeoutMs ?? 60_000);
@@ -242,7 +234,7 @@ export function createRouter(deps: RouterDeps) {
     const who = await identify(req, snapshot, deps.auth, ctx, true);
     const apps = who.kind === 'user' ? visibleApps(snapshot.appList, who.identity) : undefined;
     const html = unknownAppPage(req.headers.host as string, apps, ctx.port);
-    sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${slug}"`, html);
+    sendError(req, res, 'APP_UNKNOWN', `no app is called "${slug}"`, html);
   }
 
   /**
@@ -265,9 +257,9 @@ export function createRouter(deps: RouterDeps) {
       res.writeHead(200, headers);
       res.end();
     } else if (access.kind === 'sign-in') {
-      sendError(req, res, 401, 'NOT_SIGNED_IN', 'this gateway needs a sign-in and the request carries none');
+      sendError(req, res, 'NOT_SIGNED_IN', 'this gateway needs a sign-in and the request carries none');
     } else {
-      sendError(req, res, access.status, access.code, access.message);
+      sendError(req, res, access.code, access.message);
     }
   }
 
@@ -285,14 +277,14 @@ export function createRouter(deps: RouterDeps) {
       res.writeHead(303, { location: '/.latchkey/login?rd=%2F', 'cache-control': 'no-store' });
       res.end();
     } else {
-      sendError(req, res, 401, 'NOT_SIGNED_IN', 'sign in to see the apps');
+      sendError(req, res, 'NOT_SIGNED_IN', 'sign in to see the apps');
     }
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      refuser(socket)(400, 'Bad Request', 'UPGRADE_REFUSED', 'only WebSocket upgrades are served');
+      refuser(socket)('UPGRADE_REFUSED', 'only WebSocket upgrades are served');
       return;
     }
     socket.pause();
@@ -304,28 +296,28 @@ export function createRouter(deps: RouterDeps) {
   async function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, admitted: Admitted | Refusal) {
     const refuse = refuser(socket);
     if (isRefusal(admitted)) {
-      return refuse(admitted.status, REASONS[admitted.status] ?? 'Forbidden', admitted.code, admitted.message);
+      return refuse(admitted.code, admitted.message);
     }
     const { app, snapshot } = admitted;
-    if (!app) return refuse(404, 'Not Found', 'APP_UNKNOWN', 'no app serves WebSockets at this host');
+    if (!app) return refuse('APP_UNKNOWN', 'no app serves WebSockets at this host');
     const forwarded = normalizeTarget(req.url as string);
     if (isReservedAppPath(forwarded.path)) {
-      return refuse(404, 'Not Found', 'RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
+      return refuse('RESERVED_PATH', `${forwarded.path} is reserved for Latchkey`);
     }
     const ctx = hostContext(admitted.target, deps.port(), deps, snapshot);
     const access = await decideAccess(req, app, forwarded.path, snapshot, deps.auth, ctx);
     if (access.kind === 'sign-in') {
-      return refuse(401, 'Unauthorized', 'NOT_SIGNED_IN', 'this gateway needs a sign-in and the request carries none');
+      return refuse('NOT_SIGNED_IN', 'this gateway needs a sign-in and the request carries none');
     }
     if (access.kind === 'refuse') {
-      return refuse(access.status, REASONS[access.status] ?? 'Forbidden', access.code, access.message);
+      return refuse(access.code, access.message);
     }
     let upstream: UpstreamTarget | undefined = app.run ? undefined : targetOf(app);
     if (app.run && deps.launcher) {
       upstream = await launchedUpgradeTarget(socket, app, deps.launcher, deps.upstreamTimeoutMs ?? 60_000);
       if (!upstream) return;
     }
-    if (!upstream) return refuse(503, 'Service Unavailable', 'APP_NOT_RUNNING', `${app.name} is not running`);
+    if (!upstream) return refuse('APP_NOT_RUNNING', `${app.name} is not running`);
     const headers = upstreamHeaders(req, app, upstream, access.identityHeaders);
     const end = proxyWebSocket(socket, head, upstream, forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
     // Watched from the handshake on: an upstream may also decline to switch and stream
