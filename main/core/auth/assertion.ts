@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
 import type { Role } from '../../common/apps.js';
+import { LatchkeyError } from '../../common/errors.js';
 import type { Clock } from '../clock.js';
 import type { Store } from '../store.js';
 
@@ -112,7 +113,8 @@ export class AssertionSigner {
 
   async sign(identity: AssertedIdentity, audience: string, issuer: string): Promise<string> {
     const signer = this.current;
-    if (!signer) throw new Error('no assertion signing key');
+    // No key, no identity: the request is refused (503), never proxied without its assertion.
+    if (!signer) throw new LatchkeyError('GATEWAY_UNAVAILABLE', 'Latchkey has no key to sign identity assertions with');
     const now = this.clock.now();
     const cacheKey = JSON.stringify([
       signer.kid,

@@ -8,7 +8,7 @@ import type { ApiMethod } from '../../common/api.js';
 import { EVENTS_PATH, serveEvents } from '../api/events.js';
 import { apiMethodFor, apiMethodsAt, serveApi } from '../api/http.js';
 import type { ChangeFeed } from '../feed.js';
-import { storeError } from '../db/errors.js';
+import { asLatchkeyError } from '../db/errors.js';
 import type { ConsoleApi } from '../api/service.js';
 import type { Snapshot } from '../state.js';
 import { admission, admitConnection, isRefusal, whenAdmitted, type Admitted, type AdmissionDeps } from './admission.js';
@@ -88,11 +88,12 @@ export function createRouter(deps: RouterDeps) {
   /** Runs an async handler; an unexpected error is logged and answered, never thrown. */
   function settle(req: IncomingMessage, res: ServerResponse, work: Promise<void>): void {
     work.catch((error: unknown) => {
-      // The store failing (busy, full, read-only, damaged) is "not now": 503, never 500.
-      const store = storeError(error);
-      if (store) {
-        deps.log.warn(`request ${req.method} ${req.url}: ${store.message}`);
-        sendTypedError(req, res, store);
+      // A typed error has its own status: the store failing (busy, full, read-only,
+      // damaged) is "not now", 503, never 500.
+      const typed = asLatchkeyError(error);
+      if (typed) {
+        deps.log.warn(`request ${req.method} ${req.url}: ${typed.message}`);
+        sendTypedError(req, res, typed);
         return;
       }
       // The stack goes to the log only: the client learns that it failed, not how.
