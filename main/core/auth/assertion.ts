@@ -3,6 +3,7 @@ import { SignJWT, type JWK } from 'jose';
 import type { Role } from '../../common/apps.js';
 import { LatchkeyError } from '../../common/errors.js';
 import type { Clock } from '../clock.js';
+import type { StoredValue } from '../db/stored-settings.js';
 import type { Store } from '../store.js';
 
 const KEYS_KEY = 'assertion.keys';
@@ -14,13 +15,7 @@ const REUSE_MS = 60_000;
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 const CACHE_LIMIT = 10_000;
 
-interface StoredKey {
-  kid: string;
-  createdAt: number;
-  retiredAt: number | null;
-  privateJwk: JWK;
-  publicJwk: JWK;
-}
+type StoredKey = StoredValue<'assertion.keys'>[number];
 
 function newKey(now: number): StoredKey {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -34,7 +29,7 @@ function newKey(now: number): StoredKey {
 }
 
 function storedKeys(store: Store): StoredKey[] {
-  return (store.settings.get(KEYS_KEY) as StoredKey[] | undefined) ?? [];
+  return store.settings.get(KEYS_KEY) ?? [];
 }
 
 /** Creates the install's first signing key if it has none; kept in the owner-only database. */
