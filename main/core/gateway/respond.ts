@@ -1,6 +1,8 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { statusOf } from '../../common/error-status.js';
-import type { ErrorCode, LatchkeyError } from '../../common/errors.js';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { isLatchkeyError, type ErrorCode, type LatchkeyError } from '../../common/errors.js';
 import { PAGE_CSP, refusalPage } from './pages.js';
 
 const COMMON_HEADERS = {
@@ -66,6 +68,22 @@ export function sendMethodNotAllowed(req: IncomingMessage, res: ServerResponse, 
     'METHOD_NOT_ALLOWED',
     `${req.method ?? 'this method'} is not served here; use ${allowed.join(' or ')}`,
   );
+}
+
+/** What the client is told of a failure Latchkey did not expect: that it failed, not how. */
+export const UNEXPECTED = 'Latchkey failed to answer this request; see its log';
+
+/**
+ * A failure while an upgrade was being decided, answered like any request's: a typed
+ * error with its status, anything else INTERNAL_ERROR (its stack to the log only). Only
+ * before a byte was relayed: an answer in the middle of a stream would corrupt it.
+ */
+export function failUpgrade(socket: Duplex, error: unknown, log: (line: string) => void): void {
+  const typed = isLatchkeyError(error) ? error : undefined;
+  if (!typed) log(`upgrade failed: ${(error as Error).stack ?? String(error)}`);
+  if (socket.writable && (socket as Partial<Socket>).bytesWritten === 0) {
+    socket.end(rawError(typed?.code ?? 'INTERNAL_ERROR', typed?.message ?? UNEXPECTED));
+  } else socket.destroy();
 }
 
 /** A typed error as its answer: the status of its code, and its Retry-After where it has one. */

@@ -24,7 +24,17 @@ import { appsPage, unknownAppPage } from './pages.js';
 import { isReservedAppPath, normalizeTarget } from './paths.js';
 import { proxyHttp } from './proxy-http.js';
 import { GOING_AWAY, POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
-import { rawError, sendError, sendHtml, sendJson, sendMethodNotAllowed, sendTypedError, wantsHtml } from './respond.js';
+import {
+  failUpgrade,
+  rawError,
+  sendError,
+  sendHtml,
+  sendJson,
+  sendMethodNotAllowed,
+  sendTypedError,
+  UNEXPECTED,
+  wantsHtml,
+} from './respond.js';
 import { isNavigation, type AuthDeps } from './sign-in.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
 import { targetOf, type UpstreamPools, type UpstreamTarget } from './upstreams.js';
@@ -98,7 +108,7 @@ export function createRouter(deps: RouterDeps) {
       }
       // The stack goes to the log only: the client learns that it failed, not how.
       deps.log.error(`request ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
-      sendError(req, res, 'INTERNAL_ERROR', 'Latchkey failed to answer this request; see its log');
+      sendError(req, res, 'INTERNAL_ERROR', UNEXPECTED);
     });
   }
 
@@ -290,7 +300,9 @@ export function createRouter(deps: RouterDeps) {
     }
     socket.pause();
     whenAdmitted(req, true, deps, (admitted) => {
-      routeUpgrade(req, socket, head, admitted).catch(() => socket.destroy());
+      routeUpgrade(req, socket, head, admitted).catch((error: unknown) =>
+        failUpgrade(socket, error, (line) => deps.log.error(line)),
+      );
     });
   }
 

@@ -57,6 +57,17 @@ describe('one error table over HTTP', () => {
     expect((await gw.request({ host: gw.host('echo'), path: '/' })).status).toBe(200);
   });
 
+  it('an unexpected failure while deciding a WebSocket upgrade is answered 500 INTERNAL_ERROR, not a silent reset', async () => {
+    gw.core.store.db.prepare(`UPDATE apps SET upstream = 'not a url /tmp/secret' WHERE slug = 'broken'`).run();
+    const reply = await gw.raw(
+      `GET /socket HTTP/1.1\r\nHost: ${gw.host('broken')}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 500 Internal Server Error');
+    expect(reply).toContain('"code":"INTERNAL_ERROR"');
+    expect(reply).not.toMatch(/Invalid URL|TypeError|\/tmp/);
+  });
+
   it('a method a route does not take is 405 METHOD_NOT_ALLOWED with Allow, never a 404', async () => {
     for (const [method, path, allow] of [
       ['PUT', '/.latchkey/logout', 'GET, HEAD, POST'],
