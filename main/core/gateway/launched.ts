@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { App } from '../../common/apps.js';
+import { statusOf } from '../../common/error-status.js';
 import type { Launcher } from '../launcher/launcher.js';
 import type { Listen } from '../launcher/presets.js';
 import { notRunningPage, startingPage, STARTING_REFRESH_S } from './launch-pages.js';
@@ -37,7 +38,7 @@ export async function launchedUpstream(
   if (admission.kind === 'starting') {
     res.setHeader('refresh', String(STARTING_REFRESH_S));
     res.setHeader('retry-after', String(STARTING_REFRESH_S));
-    sendHtml(res, 503, startingPage(app, admission.status));
+    sendHtml(res, statusOf('APP_STARTING'), startingPage(app, admission.status));
     return undefined;
   }
   if (admission.code === 'APP_STARTING') res.setHeader('retry-after', RETRY_AFTER_S);
