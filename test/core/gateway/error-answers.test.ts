@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startUpstream, type Upstream } from '../../helpers/upstream.js';
+import { rawExchange } from '../../security/support.js';
 
 const MAX_BODY = 1024;
 let gw: TestGateway;
@@ -110,6 +111,24 @@ describe('one error table over HTTP', () => {
         code: 'BODY_TOO_LARGE',
         message: expect.stringMatching(/^the request body is larger than \d+ bytes$/),
       });
+    }
+  });
+
+  it('a chunked body that crosses the limit of a sign-in endpoint is answered 413, not a reset', async () => {
+    for (const stillStreaming of [false, true]) {
+      const size = 20 * 1024;
+      const chunk = `${size.toString(16)}\r\n${'c'.repeat(size)}\r\n`;
+      const reply = await rawExchange(
+        gw.port,
+        `POST /.latchkey/console HTTP/1.1\r\nHost: ${gw.host()}\r\nOrigin: ${gw.origin()}\r\n` +
+          `Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n` +
+          (stillStreaming ? `10000\r\n${'c'.repeat(size)}` : `${chunk}0\r\n\r\n`),
+        2_000,
+      );
+      expect(reply.text.split('\r\n')[0], `still streaming: ${stillStreaming}`).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(reply.text).toContain('"code":"BODY_TOO_LARGE"');
+      expect(reply.closedByServer, `still streaming: ${stillStreaming}`).toBe(true);
+      expect(reply.ms).toBeLessThan(1_500);
     }
   });
 
