@@ -89,6 +89,9 @@ export class AssertionSigner {
   reload(): void {
     const now = this.clock.now();
     const keys = storedKeys(this.store);
+    // None readable (the row damaged or removed by hand): keep the keys already loaded, so
+    // apps can still verify what is signed, rather than publish an empty set.
+    if (keys.length === 0 && this.current) return;
     const live = keys.filter((k) => k.retiredAt === null).at(-1);
     if (live && live.kid !== this.current?.kid) {
       this.current = { kid: live.kid, key: createPrivateKey({ key: live.privateJwk as never, format: 'jwk' }) };

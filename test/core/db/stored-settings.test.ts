@@ -103,6 +103,17 @@ describe('a gateway whose stored state was damaged', () => {
     expect(c.store.settings.get('assertion.keys')).toHaveLength(1);
   });
 
+  it('damaged signing keys while running keep the loaded ones published (never an empty JWKS)', async () => {
+    const { core: c, port } = await core();
+    const jwks = () =>
+      sendRequest(port, { host: `latchkey.localhost:${port}`, path: '/.well-known/latchkey/jwks.json' });
+    const before = (await jwks()).json<{ keys: { kid: string }[] }>().keys;
+    expect(before).toHaveLength(1);
+    writeRaw(c.store.db, 'assertion.keys', '"not keys"');
+    c.state.current(); // the next request sees the write
+    expect((await jwks()).json<{ keys: { kid: string }[] }>().keys).toEqual(before);
+  });
+
   it('a console link row of the wrong shape refuses the link (400), not a 500', async () => {
     const { core: c, port } = await core();
     writeRaw(c.store.db, 'console.link', '{"hash": 5}');
