@@ -46,7 +46,7 @@ export async function decide(
     if (publicPath) return PUBLIC;
     return {
       kind: 'refuse',
-      code: who.status === 403 ? 'FORBIDDEN' : 'TOKEN_INVALID',
+      code: who.code,
       message: who.reason,
     };
   }

@@ -11,7 +11,7 @@ import { sessionOf, type AuthDeps } from './sign-in.js';
 
 export type Identification =
   | { kind: 'user'; identity: AssertedIdentity }
-  | { kind: 'refused'; status: 401 | 403; reason: string }
+  | { kind: 'refused'; code: 'TOKEN_INVALID' | 'FORBIDDEN'; reason: string }
   | { kind: 'none' };
 
 const NONE: Identification = { kind: 'none' };
