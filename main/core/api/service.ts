@@ -14,6 +14,7 @@ import { VERSION } from '../../common/version.js';
 import { liftBan } from '../auth/regulation.js';
 import { findRootUser } from '../auth/root-admin.js';
 import { generatePassword } from '../auth/passwords.js';
+import { canTellPeerUser } from '../auth/peer-binding.js';
 import { createToken, listTokens, revokeToken } from '../auth/service-accounts.js';
 import {
   globalViewAs,
@@ -26,7 +27,6 @@ import {
 import type { SessionRow } from '../db/sessions-repo.js';
 import type { User } from '../db/users-repo.js';
 import { writeTransaction } from '../db/write.js';
-import { canTellPeerUser } from '../gateway/peer-user.js';
 import { setIdentn } from '../identn-service.js';
 import { currentIdentn } from '../config/identn.js';
 import type { Store } from '../store.js';

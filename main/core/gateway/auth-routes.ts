@@ -9,11 +9,12 @@ import { clientOf } from './client.js';
 import { readFields } from './body.js';
 import { clearCookie, consoleCookieName, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
 import { consoleLinkPage, loginPage, logoutPage, refusalPage } from './pages.js';
-import { redeemConsoleLink } from '../api/console-sessions.js';
-import { sendError, sendHtml, sendJson, sendMethodNotAllowed, sendTypedError } from './respond.js';
+import { redeemConsoleLink } from '../auth/console-sessions.js';
+import { isNavigation, sendError, sendHtml, sendJson, sendMethodNotAllowed, sendTypedError } from './respond.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
 import { appTarget, safeLocalPath } from './return-address.js';
-import { bindablePeer, isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
+import type { AuthDeps } from '../auth/index.js';
+import { bindablePeer, sessionOf } from './session-binding.js';
 import { isOwnerPeer, peerOf } from './peer-user.js';
 import { bindingOf, type Peer } from '../auth/peer-binding.js';
 

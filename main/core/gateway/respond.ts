@@ -2,7 +2,8 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { statusOf } from '../../common/error-status.js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { isLatchkeyError, type ErrorCode, type LatchkeyError } from '../../common/errors.js';
+import type { ErrorCode, LatchkeyError } from '../../common/errors.js';
+import { asLatchkeyError } from '../db/errors.js';
 import { PAGE_CSP, refusalPage } from './pages.js';
 
 const COMMON_HEADERS = {
@@ -14,6 +15,14 @@ const COMMON_HEADERS = {
 
 export function wantsHtml(req: IncomingMessage): boolean {
   return req.headers['sec-fetch-mode'] === 'navigate' || (req.headers.accept ?? '').includes('text/html');
+}
+
+/** A page load the browser shows, as opposed to a fetch, an image or an API client. */
+export function isNavigation(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const mode = req.headers['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate';
+  return (req.headers.accept ?? '').includes('text/html');
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
@@ -79,7 +88,8 @@ export const UNEXPECTED = 'Latchkey failed to answer this request; see its log';
  * before a byte was relayed: an answer in the middle of a stream would corrupt it.
  */
 export function failUpgrade(socket: Duplex, error: unknown, log: (line: string) => void): void {
-  const typed = isLatchkeyError(error) ? error : undefined;
+  // The store failing is 503 here too, as on HTTP.
+  const typed = asLatchkeyError(error);
   if (!typed) log(`upgrade failed: ${(error as Error).stack ?? String(error)}`);
   if (socket.writable && (socket as Partial<Socket>).bytesWritten === 0) {
     socket.end(rawError(typed?.code ?? 'INTERNAL_ERROR', typed?.message ?? UNEXPECTED));

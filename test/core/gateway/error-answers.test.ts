@@ -3,7 +3,7 @@
  * (main/common/error-status.ts): the gateway's routes, its refusals and the console API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startUpstream, type Upstream } from '../../helpers/upstream.js';
 import { rawExchange } from '../../security/support.js';
