@@ -38,7 +38,7 @@ export function redeemConsoleLink(store: Store, code: string): boolean {
   if (!/^[A-Za-z0-9_-]{32}$/.test(code)) return false;
   // Read and burnt under one write lock: two redemptions cannot both see the link.
   return writeTransaction(store.db, () => {
-    const stored = store.settings.get(LINK_KEY) as { hash: string; expiresAt: number } | null | undefined;
+    const stored = store.settings.get(LINK_KEY);
     if (!stored || stored.expiresAt <= store.clock.now()) return false;
     const matches = timingSafeEqual(Buffer.from(stored.hash, 'hex'), Buffer.from(sha256(code), 'hex'));
     if (matches) {
