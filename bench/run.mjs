@@ -51,19 +51,35 @@ const CASES = new Set((process.env.BENCH_CASES || ALL_CASES.join(',')).split(','
 
 async function measureStarts(tmp) {
   const fresh = [];
+  const freshCpu = [];
   for (let i = 0; i < STARTS; i++) {
     const lk = await startLatchkey(join(tmp, `start-${i}`));
     fresh.push(lk.startMs);
+    freshCpu.push(lk.startCpuMs);
     await stop(lk.child);
   }
   // The same data directory again: no root admin to create.
   const reused = [];
+  const reusedCpu = [];
+  const reusedRss = [];
   for (let i = 0; i < STARTS; i++) {
     const lk = await startLatchkey(join(tmp, 'start-0'));
     reused.push(lk.startMs);
+    reusedCpu.push(lk.startCpuMs);
+    reusedRss.push(lk.startRss.vmRssKiB / 1024);
     await stop(lk.child);
   }
-  return { freshMs: fresh, reusedMs: reused, freshMedianMs: median(fresh), reusedMedianMs: median(reused) };
+  return {
+    freshMs: fresh,
+    reusedMs: reused,
+    freshMedianMs: median(fresh),
+    reusedMedianMs: median(reused),
+    freshCpuMs: freshCpu,
+    reusedCpuMs: reusedCpu,
+    freshCpuMedianMs: median(freshCpu),
+    reusedCpuMedianMs: median(reusedCpu),
+    reusedRssAtListeningMiB: median(reusedRss),
+  };
 }
 
 /** Raw wrk output is kept in the JSON under wrkOutput. */
@@ -156,7 +172,9 @@ async function benchmark() {
     if (starts) {
       out.push(
         `latchkey serve → listening: ${fmt(starts.freshMedianMs)} ms median of ${STARTS} (fresh data dir, creates the root admin); ` +
-          `${fmt(starts.reusedMedianMs)} ms reusing a data dir`,
+          `${fmt(starts.reusedMedianMs)} ms reusing a data dir; CPU time (user + system) to listening: ` +
+          `${fmt(starts.freshCpuMedianMs)} ms fresh, ${fmt(starts.reusedCpuMedianMs)} ms reusing; ` +
+          `VmRSS at the listening line ${fmt(starts.reusedRssAtListeningMiB, 1)} MiB (reusing, before any request)`,
       );
     }
     const after = sections.main?.afterLoad;

@@ -7,6 +7,8 @@ import {
   BenchError,
   CLI,
   ROOT,
+  cpuMs,
+  rss,
   fail,
   freePort,
   run,
@@ -160,7 +162,10 @@ export async function startLatchkey(dataDir, { nodeArgs = [], env = {} } = {}) {
   );
   const m = await waitForLine(child, LISTENING, 60_000, 'latchkey serve');
   const startMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { child, port: Number(m[1]), startMs, dataDir, env };
+  // CPU time up to the listening line: unlike the wall time, barely moved by other load.
+  const cpu = cpuMs(child.pid);
+  const startRss = rss(child.pid);
+  return { child, port: Number(m[1]), startMs, startCpuMs: cpu.user + cpu.system, startRss, dataDir, env };
 }
 
 /** Runs one `latchkey …` command on a data dir; fails the bench on a non-zero exit. Returns stdout. */

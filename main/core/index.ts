@@ -116,14 +116,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const livePools = pools;
     // Looking at the state as each sweep ends absorbs the sweep's own bookkeeping writes.
     const streams = new LiveStreams(log, () => state.current());
-    const state = new LiveState(store, (snapshot) => {
-      // Apps Latchkey runs get a new address at each start: their pools come and go with it.
-      const fixed = snapshot.appList.filter((a) => !a.run).map((a) => targetOf(a).origin);
-      livePools.retain(new Set([...fixed, ...(made.launcher?.liveOrigins() ?? [])]));
-      auth.signer.reload();
-      // The feed first: an event stream the sweep then closes still carries the change.
-      feed.changed();
-      streams.stateChanged();
+    const state = new LiveState(store, {
+      reloaded: () => auth.signer.reload(),
+      committed: (snapshot) => {
+        // Apps Latchkey runs get a new address at each start (a commit to app_runs, not to
+        // what the snapshot holds): their pools come and go with it.
+        const fixed = snapshot.appList.filter((a) => !a.run).map((a) => targetOf(a).origin);
+        livePools.retain(new Set([...fixed, ...(made.launcher?.liveOrigins() ?? [])]));
+        // The feed first: an event stream the sweep then closes still carries the change.
+        feed.changed();
+        streams.stateChanged();
+      },
     });
     const feed = new ChangeFeed(store.db, () => state.current(), log);
     const port = () => listening?.port ?? 0;

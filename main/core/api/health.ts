@@ -1,4 +1,3 @@
-import { Agent, request } from 'undici';
 import type { App } from '../../common/apps.js';
 import type { Health } from '../../common/api.js';
 import type { Launcher } from '../launcher/launcher.js';
@@ -24,6 +23,8 @@ function addressOf(app: App, launcher: Launcher | undefined): { base: string; so
 export async function probe(app: App, launcher?: Launcher): Promise<Health> {
   const address = addressOf(app, launcher);
   if (!address) return 'down';
+  // Loaded here, not at start-up: most gateways never probe (see gateway/upstreams.ts).
+  const { Agent, request } = await import('undici');
   const started = Date.now();
   const dispatcher = address.socketPath ? new Agent({ connect: { socketPath: address.socketPath } }) : undefined;
   try {

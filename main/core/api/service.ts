@@ -165,7 +165,8 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     store.audit.record(kind, actorOf(caller), slug);
     return running().act(slug, action);
   };
-  const licences = runtimeLicences();
+  // Read when the About screen first asks, not at start-up (a file per dependency).
+  let licences: ReturnType<typeof runtimeLicences> | undefined;
   const viewing = (caller: Caller) => {
     const now = store.clock.now();
     if (caller.kind === 'user') {
@@ -298,7 +299,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
       dataDir: store.dataDir,
       gatewayUrl: `http://localhost:${port()}`,
       consoleUrl: `http://latchkey.localhost:${port()}/`,
-      licences,
+      licences: (licences ??= runtimeLicences()),
     }),
   };
 }

@@ -2,7 +2,7 @@ import type { Db } from '../db/open.js';
 import type { SessionsRepo } from '../db/sessions-repo.js';
 import type { TokensRepo } from '../db/tokens-repo.js';
 import { asLatchkeyError } from '../db/errors.js';
-import { writeTransaction } from '../db/write.js';
+import { bookkeepingTransaction } from '../db/write.js';
 import type { Logger } from '../log.js';
 
 /** How often what requests noted is written: idle expiry counts in minutes, not seconds. */
@@ -73,7 +73,7 @@ export class Bookkeeping {
   flush(): boolean {
     if (this.pending === 0) return true;
     try {
-      writeTransaction(this.store.db, () => {
+      bookkeepingTransaction(this.store.db, () => {
         for (const [sid, at] of this.seen) this.store.sessions.touch(sid, at);
         for (const [id, at] of this.used) this.store.tokens.touch(id, at);
         for (const sid of this.ended) this.store.sessions.delete(sid);

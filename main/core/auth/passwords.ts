@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import argon2 from 'argon2';
+import { createRequire } from 'node:module';
+import type * as Argon2 from 'argon2';
 
 /**
  * argon2id cost, pinned in code (OWASP's minimum). Raising it makes logins rehash old
@@ -31,12 +32,18 @@ export function toStandardPhc(hash: string): string {
   return hash.replace(/\$m=(\d+),p=(\d+),t=(\d+)\$/, '$m=$1,t=$3,p=$2$');
 }
 
+/** The argon2 addon, loaded at the first hash: a gateway nobody signs in to never needs it. */
+let argon2Module: typeof Argon2 | undefined;
+const loadArgon2 = () => (argon2Module ??= createRequire(import.meta.url)('argon2') as typeof Argon2);
+
 export async function hashPassword(password: string): Promise<string> {
+  const argon2 = loadArgon2();
   const hash = await argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...ARGON2_PARAMS });
   return toStandardPhc(hash);
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  const argon2 = loadArgon2();
   try {
     return await argon2.verify(hash, normalizePassword(password));
   } catch {

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
+import type * as Jose from 'jose';
 import type { Clock } from '../clock.js';
 import type { Bookkeeping } from './bookkeeping.js';
 import type { SessionRow, SessionsRepo } from '../db/sessions-repo.js';
 import type { User, UsersRepo } from '../db/users-repo.js';
+
+/** The JOSE library, loaded at the first session token: a gateway without sign-ins never needs it. */
+let joseModule: Promise<typeof Jose> | undefined;
+const jose = () => (joseModule ??= import('jose'));
 
 export const SESSION_TYP = 'latchkey-session+jwt';
 const ISSUER = 'latchkey';
@@ -68,7 +72,8 @@ export class Sessions {
    * A token for one host (`audience` is its origin), valid until the session's absolute
    * end, bound to the OS user whose connection asked for it (`peer`, signed with the rest).
    */
-  token(session: SessionRow, audience: string, peer: string | undefined): Promise<string> {
+  async token(session: SessionRow, audience: string, peer: string | undefined): Promise<string> {
+    const { SignJWT } = await jose();
     return new SignJWT(peer === undefined ? { sid: session.id } : { sid: session.id, peer })
       .setProtectedHeader({ alg: ALGORITHM, typ: SESSION_TYP })
       .setIssuer(ISSUER)
@@ -86,6 +91,7 @@ export class Sessions {
     if (cached) return cached.exp * 1000 > now ? { sid: cached.sid, peer: cached.peer } : undefined;
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
     try {
+      const { jwtVerify } = await jose();
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
         typ: SESSION_TYP,

@@ -6,14 +6,15 @@
 export class FrameBoundary {
   /** Payload bytes of the current frame still to come. */
   private remaining = 0;
-  /** The bytes of a frame header seen so far, while it is split across chunks. */
-  private header: number[] = [];
+  /** The bytes of a frame header seen so far, while it is split across chunks (at most 14). */
+  private readonly header = new Uint8Array(14);
+  private headerLength = 0;
 
   get atBoundary(): boolean {
-    return this.remaining === 0 && this.header.length === 0;
+    return this.remaining === 0 && this.headerLength === 0;
   }
 
-  /** Takes the next relayed chunk into account. */
+  /** Takes the next relayed chunk into account; allocates nothing (it runs for every chunk). */
   see(chunk: Uint8Array): void {
     let at = 0;
     while (at < chunk.length) {
@@ -23,11 +24,12 @@ export class FrameBoundary {
         at += take;
         continue;
       }
-      this.header.push(chunk[at] as number);
+      this.header[this.headerLength] = chunk[at] as number;
+      this.headerLength += 1;
       at += 1;
-      const payload = headerPayload(this.header);
+      const payload = headerPayload(this.header, this.headerLength);
       if (payload !== undefined) {
-        this.header = [];
+        this.headerLength = 0;
         this.remaining = payload;
       }
     }
@@ -35,16 +37,16 @@ export class FrameBoundary {
 }
 
 /** The payload length a complete frame header announces; undefined while it is incomplete. */
-function headerPayload(header: readonly number[]): number | undefined {
-  if (header.length < 2) return undefined;
+function headerPayload(header: Uint8Array, length: number): number | undefined {
+  if (length < 2) return undefined;
   const second = header[1] as number;
   const mask = second & 0x80 ? 4 : 0;
   const short = second & 0x7f;
   const extended = short === 126 ? 2 : short === 127 ? 8 : 0;
-  if (header.length < 2 + extended + mask) return undefined;
+  if (length < 2 + extended + mask) return undefined;
   if (extended === 0) return short;
-  let length = 0;
+  let payload = 0;
   // Past 2^53 the sum loses precision; no real frame is that long.
-  for (let i = 2; i < 2 + extended; i += 1) length = length * 256 + (header[i] as number);
-  return length;
+  for (let i = 2; i < 2 + extended; i += 1) payload = payload * 256 + (header[i] as number);
+  return payload;
 }

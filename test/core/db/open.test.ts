@@ -37,6 +37,7 @@ describe('openDatabase', () => {
       'apps',
       'audit',
       'bans',
+      'live_state_version',
       'login_failures',
       'sessions',
       'settings',
