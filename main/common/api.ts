@@ -28,6 +28,8 @@ export const API = {
   },
   'apps.list': { http: ['GET', '/api/v1/apps'], input: empty },
   'apps.health': { http: ['GET', '/api/v1/apps/health'], input: empty },
+  /** The apps the caller may open, for a launcher every signed-in user gets. */
+  'apps.mine': { http: ['GET', '/api/v1/apps/mine'], input: empty, anyUser: true },
   'apps.add': { http: ['POST', '/api/v1/apps'], input: appInputSchema },
   'apps.update': { http: ['POST', '/api/v1/apps/update'], input: appInputSchema },
   'apps.remove': { http: ['POST', '/api/v1/apps/remove'], input: z.strictObject({ slug }) },
@@ -164,6 +166,8 @@ export interface ConfigDto {
   peerCheck: boolean;
   caller: ConsoleCaller;
   viewingAs: { username: string; until: number } | null;
+  /** Why this caller cannot start "view as" now (a console link with logins on), or null when it can. */
+  viewAsRefused: string | null;
   /**
    * The admin password Latchkey generated at first launch (SPEC §2), for the console to
    * show: only to an Admin or the console, only while `<data-dir>/initial-admin-password`
@@ -183,6 +187,7 @@ export interface ApiResults {
     listens: 'socket' | 'port' | null;
   })[];
   'apps.health': Record<string, Health>;
+  'apps.mine': { slug: string; name: string; url: string }[];
   'apps.add': App;
   'apps.update': App;
   'apps.remove': { removed: string };

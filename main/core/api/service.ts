@@ -17,6 +17,7 @@ import { generatePassword } from '../auth/passwords.js';
 import { createToken, listTokens, revokeToken } from '../auth/service-accounts.js';
 import {
   globalViewAs,
+  globalViewAsRefusal,
   sessionViewAs,
   startGlobalViewAs,
   startSessionViewAs,
@@ -26,6 +27,7 @@ import {
 import type { SessionRow } from '../db/sessions-repo.js';
 import type { User } from '../db/users-repo.js';
 import { writeTransaction } from '../db/write.js';
+import { visibleApps } from '../gateway/identify.js';
 import { canTellPeerUser } from '../gateway/peer-user.js';
 import { setIdentn } from '../identn-service.js';
 import { currentIdentn } from '../config/identn.js';
@@ -175,6 +177,12 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     return global ? { username: global.user.username, until: global.until } : null;
   };
 
+  /** The same rules viewAs.start obeys, for the console to offer it only when it will work. */
+  const viewAsRefusal = (caller: Caller): string | null => {
+    if (caller.kind === 'console-link') return globalViewAsRefusal(store) ?? null;
+    return caller.user.role === 'Admin' ? null : 'only an Admin may view as another user';
+  };
+
   return {
     'config.get': (_input, caller) => {
       const root = findRootUser(store.settings, store.users);
@@ -185,6 +193,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         peerCheck: canTellPeerUser,
         caller: describeCaller(caller),
         viewingAs: viewing(caller),
+        viewAsRefused: viewAsRefusal(caller),
       };
       // config.get is open to every signed-in user: the password only to whom may reset it anyway.
       const mayReset = caller.kind === 'console-link' || caller.user.role === 'Admin';
@@ -209,6 +218,15 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         listens: a.run ? listenKind(a.run) : null,
       })),
     'apps.health': () => probeAll(store.apps.list(), launcher?.()),
+    'apps.mine': (_input, caller) => {
+      const apps = store.apps.list();
+      // The console link manages every app; a signed-in user gets what their policy lets them open.
+      const mine =
+        caller.kind === 'console-link'
+          ? apps
+          : visibleApps(apps, { username: caller.user.username, email: caller.user.email, role: caller.user.role });
+      return mine.map((a) => ({ slug: a.slug, name: a.name, url: `http://${a.slug}.localhost:${port()}/` }));
+    },
     'apps.start': ({ slug }, caller) => act(slug, 'start', caller),
     'apps.stop': ({ slug }, caller) => act(slug, 'stop', caller),
     'apps.restart': ({ slug }, caller) => act(slug, 'restart', caller),

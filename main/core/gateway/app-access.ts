@@ -70,7 +70,7 @@ export async function decide(
       status: 403,
       code: 'FORBIDDEN',
       message: `${app.name} does not allow ${identity.username}${viewing}`,
-      html: forbiddenPage(app, identity.username, identity.viewer),
+      html: forbiddenPage(app, { ...identity, impersonation: snapshot.identn.impersonation.enabled }),
     };
   }
   // Usernames are checked when created; a row that slipped past (an older database) gets

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { App } from '../../common/apps.js';
+import type { App, Role } from '../../common/apps.js';
 
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1c2430;--muted:#5b6675;--bg:#f7f8fa;--card:#fff;--line:#dde2e8;--field:#8a94a3;--accent:#2f6fdf}
@@ -132,17 +132,54 @@ export function logoutPage(action: string): string {
   );
 }
 
-export function forbiddenPage(app: App, username: string, viewer?: string): string {
-  const who = viewer
-    ? `<strong>${escapeHtml(username)}</strong> (viewed by ${escapeHtml(viewer)})`
-    : `<strong>${escapeHtml(username)}</strong>`;
-  const hint = viewer
-    ? 'Stop viewing as this user to get your own access back.'
-    : 'Ask an Admin to add you to its allowed roles or users.';
+/**
+ * Sign-out while nobody signs in (an app's sign-out link in impersonation mode, or after
+ * the console session was ended): a page that says so and leads back, never "Not found".
+ */
+export function nothingToSignOutPage(impersonation: boolean, back: string): string {
+  const why = impersonation
+    ? 'Latchkey is in impersonation mode: nobody signs in, and every request is the Admin. There is nothing to sign out of.'
+    : 'Sign-in is off: Latchkey accepts only service account tokens, which a browser does not hold. There is nothing to sign out of.';
   return page(
-    `No access to ${app.name}`,
-    `<h1>No access to ${escapeHtml(app.name)}</h1><p>You are signed in as ${who}, and ${escapeHtml(app.name)} does not allow this user.</p><p>${hint}</p>`,
+    'Nothing to sign out of',
+    `<h1>Nothing to sign out of</h1><p>${escapeHtml(why)}</p>` +
+      `<p>To require a sign-in, turn impersonation off in the console\u2019s Identity screen.</p>` +
+      `<p><a href="${escapeHtml(back)}">Go back</a></p>`,
+    true,
   );
+}
+
+/** Who was refused, and what the mode and role let them do about it. */
+export interface Refused {
+  username: string;
+  role: Role;
+  /** The Admin viewing as this user, if any. */
+  viewer?: string | undefined;
+  /** Impersonation mode: the user is the root admin (or whom it views as), nobody signed in. */
+  impersonation: boolean;
+}
+
+export function forbiddenPage(app: App, who: Refused): string {
+  const name = `<strong>${escapeHtml(who.username)}</strong>`;
+  const allowIt = `add ${escapeHtml(who.username)} or the ${escapeHtml(who.role)} role to the users or roles ${escapeHtml(app.name)} allows (edit it on the console\u2019s Apps screen)`;
+  let lead: string;
+  let hint: string;
+  if (who.viewer) {
+    lead = `You are viewing as ${name} (viewed by ${escapeHtml(who.viewer)}), and ${escapeHtml(app.name)} does not allow this user.`;
+    hint = who.impersonation
+      ? 'Stop viewing as this user (in the console, the tray menu or with <code>latchkey view-as --stop</code>) to get your own access back.'
+      : 'Stop viewing as this user in the console to get your own access back.';
+  } else if (who.impersonation) {
+    lead = `Latchkey is in impersonation mode: every request is the Admin ${name}, and ${escapeHtml(app.name)} does not allow this user.`;
+    hint = `To open it, ${allowIt}.`;
+  } else if (who.role === 'Admin') {
+    lead = `You are signed in as ${name}, and ${escapeHtml(app.name)} does not allow this user.`;
+    hint = `You are an Admin: to open it, ${allowIt}.`;
+  } else {
+    lead = `You are signed in as ${name}, and ${escapeHtml(app.name)} does not allow this user.`;
+    hint = 'Ask an Admin to add you to its allowed roles or users.';
+  }
+  return page(`No access to ${app.name}`, `<h1>No access to ${escapeHtml(app.name)}</h1><p>${lead}</p><p>${hint}</p>`);
 }
 
 /** The console link's landing page: a GET shows it, only the button's POST spends the link. */

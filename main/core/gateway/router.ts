@@ -74,6 +74,7 @@ function hostContext(target: HostTarget, port: number, deps: RouterDeps, snapsho
     consoleOrigin: originOf({ kind: 'console', name: consoleName }, port),
     baseNames: deps.baseNames,
     tokenizerOn: snapshot.identn.tokenizer.enabled,
+    impersonation: snapshot.identn.impersonation.enabled,
     pages: deps.pages,
     controlPlane: deps.api !== undefined,
   };
