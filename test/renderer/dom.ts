@@ -60,6 +60,7 @@ export function config(overrides: Partial<ConfigDto> = {}): ConfigDto {
     peerCheck: true,
     caller: { kind: 'console-link', username: null, role: 'Admin' },
     viewingAs: null,
+    viewAsRefused: null,
     ...overrides,
   };
 }
