@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { appInputSchema, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role, type RunState } from './apps.js';
+import {
+  appInputSchema,
+  ROLES,
+  SLUG_PATTERN,
+  USERNAME_PATTERN,
+  USERNAME_RULE,
+  type App,
+  type Role,
+  type RunState,
+} from './apps.js';
 import type { IdentnState } from './identn.js';
 
 /**
@@ -9,7 +18,7 @@ import type { IdentnState } from './identn.js';
  * when a method lacks a binding.
  */
 
-const username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, 'is not a valid username');
+const username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, USERNAME_RULE);
 const password = z.string().min(1, 'is required').max(4096);
 const slug = z.string().regex(SLUG_PATTERN, 'is not a valid slug');
 const empty = z.strictObject({});
