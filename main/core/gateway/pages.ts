@@ -9,7 +9,7 @@ main{max-width:44rem;margin:8vh auto;padding:0 1.5rem}
 .brand{font-weight:600;letter-spacing:.02em;color:var(--muted);font-size:.85rem;text-transform:uppercase}
 h1{font-size:1.6rem;margin:.3rem 0 .8rem}p{margin:.4rem 0;color:var(--muted)}code{font:13px ui-monospace,monospace;background:var(--card);border:1px solid var(--line);border-radius:4px;padding:.05rem .3rem;color:var(--fg)}
 ul{list-style:none;padding:0;margin:1.2rem 0;display:grid;gap:.5rem}
-li a{display:flex;justify-content:space-between;gap:1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg);text-decoration:none}
+a{color:var(--accent)}li a{display:flex;justify-content:space-between;gap:1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg);text-decoration:none}
 li a:hover,li a:focus-visible{border-color:var(--accent);outline:none}li small{color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .empty{padding:1rem;border:1px dashed var(--line);border-radius:8px}
 form.card{display:grid;gap:.9rem;max-width:22rem;margin-top:1.2rem;padding:1.4rem;border:1px solid var(--line);border-radius:10px;background:var(--card)}
@@ -140,10 +140,11 @@ export function nothingToSignOutPage(impersonation: boolean, back: string): stri
   const why = impersonation
     ? 'Latchkey is in impersonation mode: nobody signs in, and every request is the Admin. There is nothing to sign out of.'
     : 'Sign-in is off: Latchkey accepts only service account tokens, which a browser does not hold. There is nothing to sign out of.';
+  const how = impersonation ? 'turn impersonation off' : 'turn sign-in on';
   return page(
     'Nothing to sign out of',
     `<h1>Nothing to sign out of</h1><p>${escapeHtml(why)}</p>` +
-      `<p>To require a sign-in, turn impersonation off in the console\u2019s Identity screen.</p>` +
+      `<p>To require a sign-in, ${how} in the console\u2019s Identity screen.</p>` +
       `<p><a href="${escapeHtml(back)}">Go back</a></p>`,
     true,
   );
