@@ -171,6 +171,8 @@ export interface ConfigDto {
   /** False while the admin password is one Latchkey generated: logins need one first. */
   adminPasswordChosen: boolean;
   rootUsername: string;
+  /** The port the gateway listens on: every address the console shows carries it. */
+  port: number;
   /** Whether the OS tells who is on the other end of a loopback connection (Linux). */
   peerCheck: boolean;
   caller: ConsoleCaller;

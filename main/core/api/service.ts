@@ -190,6 +190,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         identn: currentIdentn(store),
         adminPasswordChosen: root?.passwordChosen ?? false,
         rootUsername: root?.username ?? 'admin',
+        port: port(),
         peerCheck: canTellPeerUser,
         caller: describeCaller(caller),
         viewingAs: viewing(caller),
