@@ -1,9 +1,14 @@
 // @vitest-environment jsdom
 /// <reference lib="dom" />
-import { screen, within } from '@testing-library/dom';
+import { fireEvent, screen, within } from '@testing-library/dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call } from '../../renderer/src/api.js';
+import { ApiError, call } from '../../renderer/src/api.js';
 import Banners from '../../renderer/src/console/Banners.svelte';
+import AppForm from '../../renderer/src/console/screens/AppForm.svelte';
+import CreateToken from '../../renderer/src/console/screens/CreateToken.svelte';
+import CreateUser from '../../renderer/src/console/screens/CreateUser.svelte';
+import Identity from '../../renderer/src/console/screens/Identity.svelte';
+import ResetPassword from '../../renderer/src/console/screens/ResetPassword.svelte';
 import Users from '../../renderer/src/console/screens/Users.svelte';
 import ViewAs from '../../renderer/src/console/screens/ViewAs.svelte';
 import type { ConfigDto } from '../../main/common/api.js';
@@ -65,7 +70,9 @@ describe('the last enabled Admin is not offered what would lock everybody out', 
     for (const control of [disable, remove, role]) {
       expect((control as HTMLButtonElement).disabled, control.getAttribute('aria-label') ?? '').toBe(true);
       const reason = document.getElementById(control.getAttribute('aria-describedby') ?? '');
-      expect(reason?.textContent).toMatch(/last enabled Admin.*Make another user an Admin first/);
+      expect(reason?.textContent).toMatch(
+        /last enabled Admin: make another user an Admin before disabling, deleting or demoting/,
+      );
     }
     // Everyone else keeps every action.
     expect((screen.getByRole('button', { name: 'Delete rita' }) as HTMLButtonElement).disabled).toBe(false);
@@ -110,5 +117,86 @@ describe('one banner while viewing as someone', () => {
   it('without viewing as, the impersonation banner names the root admin', () => {
     render(Banners, { config: config({ rootUsername: 'root' }), refresh });
     expect(screen.getByRole('note', { name: 'Impersonation mode' }).textContent).toMatch(/every request is root/);
+  });
+});
+
+describe('one "choose a password" dialog, in both places a password is chosen', () => {
+  const refuseMismatch = async (dialog: HTMLElement, label: RegExp) => {
+    await fireEvent.input(within(dialog).getByLabelText(label), { target: { value: 'a good password' } });
+    await fireEvent.input(within(dialog).getByLabelText('Repeat the password'), {
+      target: { value: 'a typo password' },
+    });
+    await fireEvent.submit(dialog.querySelector('form') as HTMLFormElement);
+    expect((await within(dialog).findByRole('alert')).textContent).toBe(
+      'The two passwords differ. Type the same password twice.',
+    );
+  };
+
+  it("Identity's admin password before logins: typed twice, a mismatch refused before anything is sent", async () => {
+    answer({});
+    render(Identity, { config: config(), refresh });
+    await fireEvent.click(screen.getByRole('switch', { name: 'Impersonation' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Choose the admin password' });
+    await refuseMismatch(dialog, /^Admin password/);
+    expect(vi.mocked(call)).not.toHaveBeenCalled();
+  });
+
+  it("a user's reset, typed: the same two fields and the same refusal", async () => {
+    answer({});
+    render(ResetPassword, { username: 'rita', onclose: () => {} });
+    const dialog = screen.getByRole('dialog', { name: 'Reset the password of rita' });
+    await fireEvent.click(within(dialog).getByLabelText('Type one'));
+    await refuseMismatch(dialog, /^Password/);
+    expect(vi.mocked(call)).not.toHaveBeenCalled();
+  });
+
+  it('a refusal from Latchkey shows in the dialog, which stays open', async () => {
+    answer({ 'users.resetPassword': new ApiError('PASSWORD_INVALID', 'the password is too common', 400) });
+    render(ResetPassword, { username: 'rita', onclose: () => {} });
+    const dialog = screen.getByRole('dialog', { name: 'Reset the password of rita' });
+    await fireEvent.submit(dialog.querySelector('form') as HTMLFormElement);
+    expect((await within(dialog).findByRole('alert')).textContent).toMatch(
+      /Resetting the password failed: The password is too common/,
+    );
+  });
+});
+
+describe('usernames as they will be stored', () => {
+  it('upper-case letters are lower-cased as they are typed, and the rule is said next to the field', async () => {
+    const sent: unknown[] = [];
+    answer({
+      'users.create': (input) => {
+        sent.push(input);
+        return user('grace');
+      },
+    });
+    render(CreateUser, { oncreated: () => {}, onclose: () => {} });
+    const field = screen.getByLabelText(/^Username/) as HTMLInputElement;
+    await fireEvent.input(field, { target: { value: 'Grace.HOPPER' } });
+    await vi.waitFor(() => expect(field.value).toBe('grace.hopper'));
+    expect(document.getElementById(field.getAttribute('aria-describedby') ?? '')?.textContent).toMatch(
+      /Lower-case a-z, 0-9, “\.”, “_” or “-”, starting with a letter or digit/,
+    );
+    await fireEvent.input(screen.getByLabelText(/^Password/), { target: { value: 'a good password' } });
+    await fireEvent.submit(field.closest('form') as HTMLFormElement);
+    await vi.waitFor(() => expect(sent).toMatchObject([{ username: 'grace.hopper' }]));
+  });
+});
+
+describe('hints with the port', () => {
+  it("the new app's address carries the gateway's port", async () => {
+    render(AppForm, { port: 41234, onsaved: () => {}, onclose: () => {} });
+    await fireEvent.input(screen.getByLabelText(/^Slug/), { target: { value: 'grafana' } });
+    expect(screen.getByText(/The app's address becomes/).textContent).toBe(
+      "The app's address becomes http://grafana.localhost:41234/",
+    );
+  });
+
+  it("the token hint's example address carries it too", async () => {
+    answer({ 'tokens.create': { token: 'tok_en', view: { username: 'rita' } as never } });
+    render(CreateToken, { users: [user('rita')], port: 41234, oncreated: () => {} });
+    await fireEvent.change(screen.getByRole('combobox', { name: 'User' }), { target: { value: 'rita' } });
+    await fireEvent.submit(screen.getByRole('button', { name: 'Create token' }).closest('form') as HTMLFormElement);
+    expect((await screen.findByText(/^curl/)).textContent).toMatch(/http:\/\/<app>\.localhost:41234\//);
   });
 });
