@@ -3,6 +3,7 @@
 import { fireEvent, screen, within } from '@testing-library/dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, call } from '../../renderer/src/api.js';
+import App from '../../renderer/src/console/App.svelte';
 import Banners from '../../renderer/src/console/Banners.svelte';
 import AppForm from '../../renderer/src/console/screens/AppForm.svelte';
 import CreateToken from '../../renderer/src/console/screens/CreateToken.svelte';
@@ -50,6 +51,14 @@ describe('view as is offered only where it will work', () => {
       refresh,
     });
     expect(await screen.findByRole('button', { name: 'Stop viewing as' })).toBeTruthy();
+  });
+
+  it('while viewing as someone, no second start is offered (the service refuses it): stop first', async () => {
+    answer({ 'users.list': [user('admin', 'Admin'), user('rita'), user('sam')] });
+    render(ViewAs, { config: config({ viewingAs: { username: 'rita', until: Date.UTC(2025, 0, 2) } }), refresh });
+    expect(await screen.findByRole('button', { name: 'Stop viewing as' })).toBeTruthy();
+    expect(screen.getByText('To view as someone else, stop this first.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Start viewing as' })).toBeNull();
   });
 
   it('where it works, the form is there', async () => {
@@ -198,5 +207,27 @@ describe('hints with the port', () => {
     await fireEvent.change(screen.getByRole('combobox', { name: 'User' }), { target: { value: 'rita' } });
     await fireEvent.submit(screen.getByRole('button', { name: 'Create token' }).closest('form') as HTMLFormElement);
     expect((await screen.findByText(/^curl/)).textContent).toMatch(/http:\/\/<app>\.localhost:41234\//);
+  });
+});
+
+describe('the desktop window', () => {
+  afterEach(() => {
+    delete (globalThis as { latchkey?: unknown }).latchkey;
+  });
+
+  it('offers no Sign out: no session opened it, and the sign-out address does not exist there', async () => {
+    (globalThis as { latchkey?: unknown }).latchkey = { onChange: () => () => undefined };
+    answer({ 'config.get': config(), 'apps.list': [], 'apps.health': {} });
+    render(App, {});
+    const nav = await screen.findByRole('navigation', { name: 'Console' });
+    expect(within(nav).queryByRole('button', { name: 'Sign out' })).toBeNull();
+    expect(within(nav).getByText('The desktop app')).toBeTruthy();
+  });
+
+  it('in a browser, the console link session can be signed out of', async () => {
+    answer({ 'config.get': config(), 'apps.list': [], 'apps.health': {} });
+    render(App, {});
+    const nav = await screen.findByRole('navigation', { name: 'Console' });
+    expect(within(nav).getByRole('button', { name: 'Sign out' })).toBeTruthy();
   });
 });
