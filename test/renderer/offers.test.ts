@@ -210,6 +210,18 @@ describe('hints with the port', () => {
   });
 });
 
+describe('a token for a disabled user', () => {
+  it('is marked in the list and said to be refused where it is used, before it is made', async () => {
+    render(CreateToken, { users: [user('rita'), user('old', 'ReadOnly', false)], port: 7780, oncreated: () => {} });
+    const select = screen.getByRole('combobox', { name: 'User' });
+    expect(within(select).getByRole('option', { name: 'old (disabled)' })).toBeTruthy();
+    await fireEvent.change(select, { target: { value: 'old' } });
+    expect((await screen.findByRole('note')).textContent).toMatch(/old is disabled: Latchkey refuses its tokens/);
+    await fireEvent.change(select, { target: { value: 'rita' } });
+    await vi.waitFor(() => expect(screen.queryByRole('note')).toBeNull());
+  });
+});
+
 describe('the desktop window', () => {
   afterEach(() => {
     delete (globalThis as { latchkey?: unknown }).latchkey;
