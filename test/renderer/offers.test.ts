@@ -96,6 +96,22 @@ describe('the last enabled Admin is not offered what would lock everybody out', 
     }
   });
 
+  it('signed in as the last Admin: the reason shown is the last-Admin one, which holds every action', async () => {
+    answer({ 'users.list': [user('admin', 'Admin'), user('rita')] });
+    render(Users, {
+      config: config({ identn: logins, caller: { kind: 'user', username: 'admin', role: 'Admin' } }),
+      refresh,
+    });
+    const disable = (await screen.findByRole('button', { name: 'Disable admin' })) as HTMLButtonElement;
+    for (const control of [disable, screen.getByRole('button', { name: 'Delete admin' })]) {
+      expect((control as HTMLButtonElement).disabled).toBe(true);
+      expect(document.getElementById(control.getAttribute('aria-describedby') ?? '')?.textContent).toMatch(
+        /last enabled Admin/,
+      );
+    }
+    expect(screen.queryByText(/another Admin can delete it/)).toBeNull();
+  });
+
   it('a signed-in Admin is not offered to delete itself (the service refuses it), and is told why', async () => {
     answer({ 'users.list': [user('admin', 'Admin'), user('ann', 'Admin')] });
     render(Users, {
