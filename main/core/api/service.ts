@@ -173,6 +173,9 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
       const until = store.sessions.find(caller.session.id)?.viewAsUntil ?? 0;
       return user ? { username: user.username, until } : null;
     }
+    // Impersonation mode's view-as is in force only in that mode: with logins on, a view
+    // left from before asserts nobody, and the console must not say it does.
+    if (!currentIdentn(store).impersonation.enabled) return null;
     const global = globalViewAs(store, now);
     return global ? { username: global.user.username, until: global.until } : null;
   };

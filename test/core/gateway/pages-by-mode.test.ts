@@ -3,7 +3,8 @@ import type { AppInput } from '../../../main/common/apps.js';
 import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
 import { createToken } from '../../../main/core/auth/service-accounts.js';
 import { startGlobalViewAs, stopGlobalViewAs } from '../../../main/core/auth/view-as.js';
-import { createUser } from '../../../main/core/users-service.js';
+import { setIdentn } from '../../../main/core/identn-service.js';
+import { createUser, resetPassword } from '../../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { consoleSession } from '../../helpers/sign-in.js';
 import { startUpstream, type Upstream } from '../../helpers/upstream.js';
@@ -176,5 +177,30 @@ describe('the console is told what will work before it offers it', () => {
     expect(res.body).not.toContain('ann-only');
     // Everything else about apps stays an Admin's.
     expect((await get(logins, '/api/v1/apps', bob)).status).toBe(403);
+  });
+});
+
+describe('the console says which view-as is in force', () => {
+  it("impersonation mode's view-as, left running when logins come on, is not reported: it asserts nobody then", async () => {
+    const gw = await startGateway({ apps: apps(up.url) });
+    try {
+      const store = gw.core.store;
+      await createUser(store, { username: 'bob', password: 'bob password' }, 'test');
+      const cookie = await openConsole(gw);
+      const viewing = async () =>
+        (await gw.request({ path: '/api/v1/config', headers: { cookie, Origin: gw.origin() } })).json<{
+          data: { viewingAs: { username: string } | null };
+        }>().data.viewingAs;
+      startGlobalViewAs(store, 'bob', 'test');
+      expect(await viewing()).toMatchObject({ username: 'bob' });
+      await resetPassword(store, { username: 'admin', password: 'admin password 1' }, 'test');
+      setIdentn(store, { impersonation: false }, 'test');
+      expect(await viewing()).toBeNull();
+      // What the gateway does agrees: a request carries no one's identity without a sign-in.
+      const res = await gw.request({ host: gw.host('open'), path: '/', headers: { accept: 'application/json' } });
+      expect(res.status).toBe(401);
+    } finally {
+      await gw.close();
+    }
   });
 });
