@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { hasChromium, launchChromium, type Chromium } from './helpers/chromium.j
 const STEP_MS = 8_000;
 /** Screenshots for looking at, ignored by git. */
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SIZES = [
   [420, 800],
   [720, 600],
@@ -132,6 +134,22 @@ describe.skipIf(!hasChromium)('the console offers only what works (needs Chromiu
       within,
     );
 
+  /** Serious or critical accessibility problems axe finds on the page as it is. */
+  async function axeProblems(page: Page): Promise<string[]> {
+    await page.evaluate(AXE);
+    return page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+        }
+      ).axe;
+      const result = await axe.run();
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+  }
+
   /** A dialog whose content is wider than its room scrolls sideways: nothing in it may. */
   const dialogScrolls = (page: Page) =>
     page.evaluate(() => {
@@ -151,7 +169,7 @@ describe.skipIf(!hasChromium)('the console offers only what works (needs Chromiu
     await step(page, 'the launcher lists the apps her policy opens, and no other', async () => {
       const links = page.getByRole('main').getByRole('link', { name: /^Open / });
       await links.first().waitFor();
-      expect((await links.allInnerTexts()).map((t) => t.split('\n')[0]).sort()).toEqual(['Echo', 'Rita Tool']);
+      expect((await links.allInnerTexts()).map((t) => t.replace(/^Open\s*/, '')).sort()).toEqual(['Echo', 'Rita Tool']);
       expect(await page.getByRole('link', { name: 'Open Echo' }).getAttribute('href')).toBe(
         `${logins.origin('echo')}/`,
       );
@@ -175,6 +193,7 @@ describe.skipIf(!hasChromium)('the console offers only what works (needs Chromiu
             await show(page, id, heading);
             await page.screenshot({ path: `${SHOTS}readonly-${id}-${width}-${scheme}.png`, fullPage: true });
             expect(await overflows(page)).toEqual([]);
+            expect(await axeProblems(page)).toEqual([]);
           });
         }
       }
@@ -229,6 +248,7 @@ describe.skipIf(!hasChromium)('the console offers only what works (needs Chromiu
       expect(await wrappedButtons(page, '[role="dialog"]')).toEqual([]);
       expect(await dialogScrolls(page)).toBe(false);
       expect(await overflows(page)).toEqual([]);
+      expect(await axeProblems(page)).toEqual([]);
       await dialog.getByRole('button', { name: 'Cancel' }).click();
     });
     const admin = await openPage();
@@ -247,6 +267,7 @@ describe.skipIf(!hasChromium)('the console offers only what works (needs Chromiu
       expect(await wrappedButtons(admin, '[role="dialog"]')).toEqual([]);
       expect(await dialogScrolls(admin)).toBe(false);
       expect(await overflows(admin)).toEqual([]);
+      expect(await axeProblems(admin)).toEqual([]);
       await asking.getByRole('button', { name: 'Cancel' }).click();
     });
   });
