@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, call } from '../../renderer/src/api.js';
 import App from '../../renderer/src/console/App.svelte';
 import Banners from '../../renderer/src/console/Banners.svelte';
+import Login from '../../renderer/src/login/Login.svelte';
 import AppForm from '../../renderer/src/console/screens/AppForm.svelte';
 import CreateToken from '../../renderer/src/console/screens/CreateToken.svelte';
 import CreateUser from '../../renderer/src/console/screens/CreateUser.svelte';
@@ -205,6 +206,24 @@ describe('usernames as they will be stored', () => {
     await fireEvent.input(screen.getByLabelText(/^Password/), { target: { value: 'a good password' } });
     await fireEvent.submit(field.closest('form') as HTMLFormElement);
     await vi.waitFor(() => expect(sent).toMatchObject([{ username: 'grace.hopper' }]));
+  });
+});
+
+describe('usernames on the sign-in page', () => {
+  it('are lower-cased as typed and signed in with as shown; creating an account says the rule', async () => {
+    const signIn = vi.fn(async () => undefined);
+    render(Login, { next: '/', signIn, signUp: signIn, signupEnabled: true, onSignedIn: () => {} });
+    const field = screen.getByLabelText(/^Username/) as HTMLInputElement;
+    await fireEvent.input(field, { target: { value: 'RITA' } });
+    await vi.waitFor(() => expect(field.value).toBe('rita'));
+    await fireEvent.input(screen.getByLabelText(/^Password/), { target: { value: 'rita password' } });
+    await fireEvent.submit(field.closest('form') as HTMLFormElement);
+    await vi.waitFor(() => expect(signIn).toHaveBeenCalledWith('rita', 'rita password'));
+    expect(document.getElementById('username-rule')).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Create one' }));
+    expect(document.getElementById(field.getAttribute('aria-describedby') ?? '')?.textContent).toMatch(
+      /Lower-case a-z, 0-9/,
+    );
   });
 });
 
