@@ -1,7 +1,7 @@
 import { LatchkeyError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { createConsoleApi, type ConsoleApi } from './api/service.js';
-import { createAuth } from './auth/index.js';
+import { createAuth, type AuthDeps } from './auth/index.js';
 import type { Sleep } from './auth/regulation.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config/config.js';
@@ -26,7 +26,6 @@ export { asLatchkeyError } from './db/errors.js';
 export { whenWritable } from './db/write.js';
 export { BUILT_PAGE_CSP } from './gateway/static-pages.js';
 export type { Store } from './store.js';
-import type { AuthDeps } from './gateway/sign-in.js';
 
 export interface CoreOptions {
   dataDir: string;

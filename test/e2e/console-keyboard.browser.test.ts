@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../main/core/auth/console-sessions.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { hasChromium, launchChromium, type Chromium } from './helpers/chromium.js';
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../main/core/auth/console-sessions.js';
 import { startGlobalViewAs, stopGlobalViewAs } from '../../main/core/auth/view-as.js';
 import { createUser } from '../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';

@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../main/core/auth/console-sessions.js';
 import { createToken } from '../../main/core/auth/service-accounts.js';
 import { createUser } from '../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';

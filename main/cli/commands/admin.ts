@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { LatchkeyError } from '../../common/errors.js';
-import { mintConsoleLink } from '../../core/api/console-sessions.js';
+import { mintConsoleLink } from '../../core/auth/console-sessions.js';
 import { liftBan } from '../../core/auth/regulation.js';
 import { createUser, listUsers, resetPassword } from '../../core/users-service.js';
 import { print, withStore, type CommonOptions } from '../context.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { mintConsoleLink } from '../../core/api/console-sessions.js';
+import { mintConsoleLink } from '../../core/auth/console-sessions.js';
 import { createCore } from '../../core/index.js';
 import { stderrLogger } from '../../core/log.js';
 import { storeError } from '../../core/db/errors.js';

@@ -14,6 +14,8 @@ import { VERSION } from '../../common/version.js';
 import { liftBan } from '../auth/regulation.js';
 import { findRootUser } from '../auth/root-admin.js';
 import { generatePassword } from '../auth/passwords.js';
+import { visibleApps } from '../auth/app-policy.js';
+import { canTellPeerUser } from '../auth/peer-binding.js';
 import { createToken, listTokens, revokeToken } from '../auth/service-accounts.js';
 import {
   globalViewAs,
@@ -27,8 +29,6 @@ import {
 import type { SessionRow } from '../db/sessions-repo.js';
 import type { User } from '../db/users-repo.js';
 import { writeTransaction } from '../db/write.js';
-import { visibleApps } from '../gateway/identify.js';
-import { canTellPeerUser } from '../gateway/peer-user.js';
 import { setIdentn } from '../identn-service.js';
 import { currentIdentn } from '../config/identn.js';
 import type { Store } from '../store.js';

@@ -4,10 +4,11 @@ import type { ErrorCode } from '../../common/errors.js';
 import type { AssertedIdentity } from '../auth/assertion.js';
 import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
-import { allows, assertedHeaders, identify, isPublicPath } from './identify.js';
+import { allows, assertedHeaders, identify, isPublicPath, type Identification } from './identify.js';
 import { isHeaderSafe } from './identity-headers.js';
 import { forbiddenPage } from './pages.js';
-import { isNavigation, type AuthDeps } from './sign-in.js';
+import type { AuthDeps } from '../auth/index.js';
+import { isNavigation } from './respond.js';
 
 /** Who a request to an app is let in as: undefined on a public path without identity. */
 export type Admission = { kind: 'allow'; identity: AssertedIdentity | undefined };
@@ -40,8 +41,13 @@ export async function decide(
   /** A stream's re-decision looks without touching: it is not the user's activity. */
   { peek = false }: { peek?: boolean } = {},
 ): Promise<Decision> {
-  const publicPath = isPublicPath(app, path);
   const who = await identify(req, snapshot, auth, ctx, true, { peek });
+  return judge(req, app, path, who, ctx);
+}
+
+/** The app's policy (SPEC §6) applied to who is asking; public paths let anyone in. */
+export function judge(req: IncomingMessage, app: App, path: string, who: Identification, ctx: HostContext): Decision {
+  const publicPath = isPublicPath(app, path);
   if (who.kind === 'refused') {
     if (publicPath) return PUBLIC;
     return {
@@ -70,7 +76,7 @@ export async function decide(
       status: 403,
       code: 'FORBIDDEN',
       message: `${app.name} does not allow ${identity.username}${viewing}`,
-      html: forbiddenPage(app, { ...identity, impersonation: snapshot.identn.impersonation.enabled }),
+      html: forbiddenPage(app, { ...identity, impersonation: ctx.impersonation }),
     };
   }
   // Usernames are checked when created; a row that slipped past (an older database) gets

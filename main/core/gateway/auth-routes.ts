@@ -8,11 +8,12 @@ import { clientOf } from './client.js';
 import { BodyTooLarge, readFields } from './body.js';
 import { clearCookie, consoleCookieName, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
 import { consoleLinkPage, loginPage, logoutPage, nothingToSignOutPage, refusalPage } from './pages.js';
-import { redeemConsoleLink } from '../api/console-sessions.js';
-import { sendError, sendHtml, sendJson } from './respond.js';
+import { redeemConsoleLink } from '../auth/console-sessions.js';
+import { isNavigation, sendError, sendHtml, sendJson } from './respond.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
 import { appTarget, safeLocalPath } from './return-address.js';
-import { bindablePeer, isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
+import type { AuthDeps } from '../auth/index.js';
+import { bindablePeer, sessionOf } from './session-binding.js';
 import { isOwnerPeer, peerOf } from './peer-user.js';
 import { bindingOf, type Peer } from '../auth/peer-binding.js';
 

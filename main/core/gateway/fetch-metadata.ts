@@ -14,6 +14,8 @@ export interface Refusal {
   status: number;
   code: ErrorCode;
   message: string;
+  /** A page for people that says more than the status page would. */
+  html?: string;
 }
 
 /**

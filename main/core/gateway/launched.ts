@@ -4,8 +4,7 @@ import type { App } from '../../common/apps.js';
 import type { Launcher } from '../launcher/launcher.js';
 import type { Listen } from '../launcher/presets.js';
 import { notRunningPage, startingPage, STARTING_REFRESH_S } from './launch-pages.js';
-import { rawError, sendError, sendHtml } from './respond.js';
-import { isNavigation } from './sign-in.js';
+import { isNavigation, rawError, sendError, sendHtml } from './respond.js';
 import { socketTarget, type UpstreamTarget } from './upstreams.js';
 
 /** Retry-After for a request that came while its app starts. */

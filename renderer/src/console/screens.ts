@@ -1,5 +1,4 @@
 import type { Component } from 'svelte';
-import type { ConfigDto } from '../../../main/common/api.js';
 import About from './screens/About.svelte';
 import Account from './screens/Account.svelte';
 import Apps from './screens/Apps.svelte';
@@ -10,12 +9,7 @@ import MyApps from './screens/MyApps.svelte';
 import Tokens from './screens/Tokens.svelte';
 import Users from './screens/Users.svelte';
 import ViewAs from './screens/ViewAs.svelte';
-
-/** What every screen gets: the console's settings, and a way to reload them after a change. */
-export interface ScreenProps {
-  config: ConfigDto;
-  refresh: () => Promise<void>;
-}
+import type { ScreenProps } from './screen-props.js';
 
 export interface Screen {
   id: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_IDLE_MS, mintConsoleLink } from '../../../main/core/api/console-sessions.js';
+import { CONSOLE_IDLE_MS, mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { createToken } from '../../../main/core/auth/service-accounts.js';
 import { createCore } from '../../../main/core/index.js';
 import { createUser } from '../../../main/core/users-service.js';

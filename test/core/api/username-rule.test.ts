@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { createUser } from '../../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppInput } from '../../../main/common/apps.js';
-import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { createToken } from '../../../main/core/auth/service-accounts.js';
 import { startGlobalViewAs, stopGlobalViewAs } from '../../../main/core/auth/view-as.js';
 import { setIdentn } from '../../../main/core/identn-service.js';

@@ -1,19 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { API, type ApiMethod } from '../../common/api.js';
+import { API_ROUTES } from '../../common/api-routes.js';
 import type { IdentnState } from '../../common/identn.js';
 import { describeIssues } from '../../common/apps.js';
 import { LatchkeyError, type ErrorCode } from '../../common/errors.js';
 import { asLatchkeyError, STORE_STATUS } from '../db/errors.js';
 import { whenWritable } from '../db/write.js';
-import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
-import { clientOf } from '../gateway/client.js';
-import { consoleCookieName, readCookie } from '../gateway/cookies.js';
-import { isOwnerPeer, peerOf } from '../gateway/peer-user.js';
-import { sendError, sendJson } from '../gateway/respond.js';
-import { sessionOf, type AuthDeps } from '../gateway/sign-in.js';
-import type { HostContext } from '../gateway/auth-routes.js';
-import type { Caller, ConsoleApi } from './service.js';
+import type { Caller, ConsoleApi } from '../api/service.js';
+import type { AuthDeps } from '../auth/index.js';
+import type { HostContext } from './auth-routes.js';
+import { BodyTooLarge, readJsonObject } from './body.js';
+import { clientOf } from './client.js';
+import { consoleCookieName, readCookie } from './cookies.js';
+import { isOwnerPeer, peerOf } from './peer-user.js';
+import { sendError, sendJson } from './respond.js';
+import { sessionOf } from './session-binding.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   SESSION_REQUIRED: 401,
@@ -41,7 +43,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 /** Routes by [HTTP method, path] to API methods, built once from the contract. */
 const ROUTES = new Map(
-  (Object.keys(API) as ApiMethod[]).map((method) => [`${API[method].http[0]} ${API[method].http[1]}`, method]),
+  (Object.keys(API) as ApiMethod[]).map((method) => [`${API_ROUTES[method][0]} ${API_ROUTES[method][1]}`, method]),
 );
 
 export function apiMethodFor(httpMethod: string, path: string): ApiMethod | undefined {

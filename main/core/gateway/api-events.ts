@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LatchkeyError } from '../../common/errors.js';
 import type { ChangeFeed } from '../feed.js';
-import type { HostContext } from '../gateway/auth-routes.js';
-import type { LiveStreams } from '../gateway/live-streams.js';
-import { sendError } from '../gateway/respond.js';
-import type { AuthDeps } from '../gateway/sign-in.js';
-import { consoleCaller } from './http.js';
-import type { Caller } from './service.js';
+import type { Caller } from '../api/service.js';
+import type { AuthDeps } from '../auth/index.js';
+import { consoleCaller } from './api-http.js';
+import type { HostContext } from './auth-routes.js';
+import type { LiveStreams } from './live-streams.js';
+import { sendError } from './respond.js';
 
 export const EVENTS_PATH = '/api/v1/events';
 

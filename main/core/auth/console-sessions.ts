@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import { bindingHolds, bindingOf, type Peer } from '../auth/peer-binding.js';
+import { bindingHolds, bindingOf, type Peer } from './peer-binding.js';
 import type { Clock } from '../clock.js';
 import { writeOwnerOnlyFile } from '../data-dir.js';
 import { writeTransaction } from '../db/write.js';
