@@ -86,7 +86,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLogger;
   const config = loadConfig({ file: options.configFile, dataDir: options.dataDir, env });
-  const store = await openStore({ dataDir: options.dataDir, config, clock });
+  const store = await openStore({ dataDir: options.dataDir, config, clock, log });
 
   let listening: Listening | undefined;
   let pools: UpstreamPools | undefined;

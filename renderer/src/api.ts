@@ -1,15 +1,22 @@
 import type { ApiInput, ApiMethod, ApiResults, ChangeKind } from '../../main/common/api.js';
 import { API_ROUTES } from '../../main/common/api-routes.js';
 import type { GlobalConfigResponse } from '../../main/common/identn.js';
+import type { ErrorCode } from '../../main/common/errors.js';
 import type { ConsoleBridge, IpcReply } from '../../main/common/ipc.js';
 
 export type { ApiInput, ApiMethod, ApiResults, ChangeKind };
 
+/**
+ * What a failed call is known by: the API's error code (`LAST_ADMIN`…), or `NETWORK` /
+ * `HTTP_<status>` when there was no error body. Typed, so that a screen comparing with a
+ * misspelt code fails typecheck instead of never matching.
+ */
+export type ApiErrorCode = ErrorCode | 'NETWORK' | `HTTP_${number}`;
+
 /** A request that failed: the API's error code and message, or a transport failure. */
 export class ApiError extends Error {
   constructor(
-    /** The API's error code (`LAST_ADMIN`…), or `NETWORK` / `HTTP_<status>` when there was no error body. */
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     /** The HTTP status; 0 when Latchkey did not answer. */
     readonly status: number,
@@ -21,7 +28,7 @@ export class ApiError extends Error {
 
 interface Envelope<T> {
   data?: T;
-  error?: { code?: string; message?: string };
+  error?: { code?: ErrorCode; message?: string };
 }
 
 function queryOf(input: object): string {
@@ -50,7 +57,7 @@ async function request<T>(httpMethod: 'GET' | 'POST', url: string, body?: unknow
   }
   const envelope = (await response.json().catch(() => ({}))) as Envelope<T>;
   if (!response.ok || envelope.error) {
-    const code = envelope.error?.code ?? `HTTP_${response.status}`;
+    const code: ApiErrorCode = envelope.error?.code ?? `HTTP_${response.status}`;
     const message = envelope.error?.message ?? `Latchkey answered HTTP ${response.status}`;
     throw new ApiError(code, message, response.status);
   }

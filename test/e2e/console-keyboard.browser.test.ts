@@ -47,7 +47,7 @@ describe.skipIf(!hasChromium)('the console with the keyboard alone (needs Chromi
     await page.goto(mintConsoleLink(gw.core.store, gw.port));
     await tabTo('Open the console');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await page.getByRole('heading', { name: 'Home' }).waitFor();
 
     await tabTo('Users');
     await page.keyboard.press('Enter');

@@ -34,7 +34,7 @@ function dataDir(): string {
 async function loginGateway(up?: Upstream): Promise<{ core: Core; port: number; host(slug: string): string }> {
   const dir = dataDir();
   const first = await createCore({ dataDir: dir, env: LOGINS, port: 0 });
-  if (up) first.store.apps.add({ slug: 'echo', upstream: up.url });
+  if (up) first.store.apps.add({ slug: 'echo', upstream: up.url }, 'test');
   setIdentn(first.store, { impersonation: false }, 'test');
   await first.close();
   const core = await createCore({ dataDir: dir, env: { ...LOGINS, ...EXTRA }, port: 0 });

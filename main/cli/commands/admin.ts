@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { mintConsoleLink } from '../../core/auth/console-sessions.js';
 import { liftBan } from '../../core/auth/regulation.js';
@@ -35,7 +36,7 @@ export function registerAdmin(program: Command): void {
     .option('--enable', 'also re-enable the user and lift its sign-in ban')
     .action(async (o: CommonOptions & { username: string; password: string; enable?: boolean }) => {
       await withStore(o, async (store) => {
-        const updated = await resetPassword(store, o, 'cli');
+        const updated = await resetPassword(store, o, SYSTEM_ACTORS.cli);
         print(`password of ${updated.username} reset${o.enable ? '; user enabled, ban lifted' : ''}`);
       });
     });
@@ -55,7 +56,7 @@ export function registerAdmin(program: Command): void {
           const created = await createUser(
             store,
             { username: o.username, password: o.password, role: o.role, email: o.email, displayName: o.name },
-            'cli',
+            SYSTEM_ACTORS.cli,
           );
           print(`created ${created.username} (${created.role})`);
         });
@@ -95,7 +96,7 @@ export function registerAdmin(program: Command): void {
     .action(async (o: CommonOptions & { username: string }) => {
       await withStore(o, (store) => {
         const name = o.username.trim().toLowerCase();
-        print(liftBan(store, name, 'cli') ? `lifted the ban on ${name}` : `${name} was not banned`);
+        print(liftBan(store, name, SYSTEM_ACTORS.cli) ? `lifted the ban on ${name}` : `${name} was not banned`);
       });
     });
 }

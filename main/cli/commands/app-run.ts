@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { AppRunsRepo, type RunRequest } from '../../core/db/app-runs-repo.js';
 import { gatewayRunning } from '../../core/launcher/gateway-marker.js';
@@ -38,7 +39,7 @@ async function request(o: CommonOptions & { slug: string }, action: RunRequest):
     runs.request(app.slug, action);
     store.audit.record(
       action === 'start' ? 'app.started' : action === 'stop' ? 'app.stopped' : 'app.restarted',
-      'cli',
+      SYSTEM_ACTORS.cli,
       app.slug,
     );
     const want = action === 'stop' ? 'stopped' : 'running';

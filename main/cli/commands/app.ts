@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { HeaderPreset, Role } from '../../common/apps.js';
+import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { START_POLICIES, type RunInput, type RunPreset, type StartPolicy } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
@@ -90,21 +91,23 @@ export function registerApp(program: Command): void {
     .action(async (o: AddOptions) => {
       const run = runInput(o);
       await withStore(o, (store) => {
-        const added = store.apps.add({
-          slug: o.slug,
-          upstream: o.upstream,
-          run,
-          name: o.name,
-          allowRoles: (o.allowRole ?? []) as Role[],
-          allowUsers: o.allowUser ?? [],
-          publicPaths: o.publicPath ?? [],
-          allowedOrigins: o.allowedOrigin ?? [],
-          headers: (o.preset === 'grafana' && o.headers === 'generic' ? 'grafana' : o.headers) as HeaderPreset,
-          preserveHost: o.preserveHost,
-          healthPath: o.healthPath,
-        });
+        const added = store.apps.add(
+          {
+            slug: o.slug,
+            upstream: o.upstream,
+            run,
+            name: o.name,
+            allowRoles: (o.allowRole ?? []) as Role[],
+            allowUsers: o.allowUser ?? [],
+            publicPaths: o.publicPath ?? [],
+            allowedOrigins: o.allowedOrigin ?? [],
+            headers: (o.preset === 'grafana' && o.headers === 'generic' ? 'grafana' : o.headers) as HeaderPreset,
+            preserveHost: o.preserveHost,
+            healthPath: o.healthPath,
+          },
+          SYSTEM_ACTORS.cli,
+        );
         if (added.run) {
-          store.audit.record('app.run-defined', 'cli', added.slug, { preset: added.run.preset });
           print(`added ${added.slug}, run by Latchkey (${added.run.preset}, start ${added.run.start})`);
         } else {
           print(`added ${added.slug} → ${added.upstream}`);
@@ -140,7 +143,7 @@ export function registerApp(program: Command): void {
     .requiredOption('--slug <slug>', 'the app to remove')
     .action(async (o: CommonOptions & { slug: string }) => {
       await withStore(o, (store) => {
-        store.apps.remove(o.slug);
+        store.apps.remove(o.slug, SYSTEM_ACTORS.cli);
         print(`removed ${o.slug}`);
       });
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { AUTHENTICATORS } from '../../common/identn.js';
 import { setIdentn } from '../../core/identn-service.js';
 import { currentIdentn } from '../../core/config/identn.js';
@@ -35,7 +36,7 @@ export function registerIdentn(program: Command): void {
               tokenizer: options.tokenizer,
               apikey: options.apikey,
             },
-            'cli',
+            SYSTEM_ACTORS.cli,
           ),
         );
       });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { rotateAssertionKey } from '../../core/auth/assertion.js';
@@ -28,7 +29,11 @@ export function registerTokens(program: Command): void {
     .action(async (o: CommonOptions & { user: string; expires?: string; description?: string }) => {
       await withStore(o, (store) => {
         const lifetimeMs = o.expires === undefined ? DEFAULT_TOKEN_LIFETIME_MS : lifetime(o.expires);
-        const created = createToken(store, { username: o.user, lifetimeMs, description: o.description }, 'cli');
+        const created = createToken(
+          store,
+          { username: o.user, lifetimeMs, description: o.description },
+          SYSTEM_ACTORS.cli,
+        );
         print(`token ${created.view.id} for ${created.view.username}, expires ${when(created.view.expiresAt)}`);
         print('use it as: Authorization: Bearer Latchkey-<token>   (shown only now)');
         print(created.token);
@@ -63,7 +68,7 @@ export function registerTokens(program: Command): void {
     .argument('<id>', 'the token id from token list')
     .action(async (id: string, o: CommonOptions) => {
       await withStore(o, (store) => {
-        revokeToken(store, id, 'cli');
+        revokeToken(store, id, SYSTEM_ACTORS.cli);
         print(`revoked ${id}`);
       });
     });
@@ -76,11 +81,11 @@ export function registerTokens(program: Command): void {
     .action(async (username: string | undefined, o: CommonOptions & { stop?: boolean }) => {
       await withStore(o, (store) => {
         if (o.stop) {
-          const was = stopGlobalViewAs(store, 'cli');
+          const was = stopGlobalViewAs(store, SYSTEM_ACTORS.cli);
           return print(was ? `stopped viewing as ${was}` : 'not viewing as anyone');
         }
         if (!username) throw new LatchkeyError('BAD_ARGUMENT', 'give a username, or --stop');
-        const { user, until } = startGlobalViewAs(store, username, 'cli');
+        const { user, until } = startGlobalViewAs(store, username, SYSTEM_ACTORS.cli);
         print(`viewing as ${user.username} until ${when(until)}; stop with latchkey view-as --stop`);
       });
     });
@@ -91,6 +96,6 @@ export function registerTokens(program: Command): void {
     .command('rotate')
     .description('start signing with a new key; the old one stays in the JWKS for a day')
     .action(async (o: CommonOptions) => {
-      await withStore(o, (store) => print(`signing with new key ${rotateAssertionKey(store, 'cli')}`));
+      await withStore(o, (store) => print(`signing with new key ${rotateAssertionKey(store, SYSTEM_ACTORS.cli)}`));
     });
 }

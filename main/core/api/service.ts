@@ -8,6 +8,7 @@ import type {
   RunStatusDto,
 } from '../../common/api.js';
 import type { App, AppInput } from '../../common/apps.js';
+import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
@@ -124,8 +125,9 @@ type Handlers = {
   [M in ApiMethod]: (input: ApiParsedInput<M>, caller: Caller) => Promise<ApiResults[M]> | ApiResults[M];
 };
 
-/** The audit log's actor for a caller. */
-const actorOf = (caller: Caller) => (caller.kind === 'user' ? caller.user.username : 'console');
+/** The audit log's actor for a caller: the user, else the console link or the desktop app (window and tray). */
+const actorOf = (caller: Caller) =>
+  caller.kind === 'user' ? caller.user.username : isDesktop(caller) ? SYSTEM_ACTORS.desktop : SYSTEM_ACTORS.consoleLink;
 
 function describeCaller(caller: Caller): ConsoleCaller {
   return caller.kind === 'user'
@@ -241,19 +243,15 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     },
     'apps.add': (input, caller) => {
       assertMayDefineRun(caller, input, undefined);
-      const app = store.apps.add(input);
-      if (app.run) store.audit.record('app.run-defined', actorOf(caller), app.slug, { preset: app.run.preset });
-      return app;
+      return store.apps.add(input, actorOf(caller));
     },
     'apps.update': (input, caller) => {
       const existing = store.apps.list().find((a) => a.slug === input.slug);
       assertMayDefineRun(caller, input, existing);
-      const app = store.apps.update(keepRun(input, existing));
-      if (input.run) store.audit.record('app.run-defined', actorOf(caller), app.slug, { preset: app.run?.preset });
-      return app;
+      return store.apps.update(keepRun(input, existing), actorOf(caller));
     },
-    'apps.remove': ({ slug }) => {
-      store.apps.remove(slug);
+    'apps.remove': ({ slug }, caller) => {
+      store.apps.remove(slug, actorOf(caller));
       return { removed: slug };
     },
     'users.list': () => listUsers(store),
@@ -280,14 +278,14 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     'viewAs.get': (_input, caller) => viewing(caller),
     'viewAs.start': ({ username }, caller) => {
       if (caller.kind === 'console-link') {
-        const { user, until } = startGlobalViewAs(store, username, 'console');
+        const { user, until } = startGlobalViewAs(store, username, actorOf(caller));
         return { username: user.username, until };
       }
       const user = startSessionViewAs(store, caller.session, caller.user, username);
       return { username: user.username, until: store.sessions.find(caller.session.id)?.viewAsUntil ?? 0 };
     },
     'viewAs.stop': (_input, caller) => {
-      if (caller.kind === 'console-link') return { stopped: stopGlobalViewAs(store, 'console') ?? null };
+      if (caller.kind === 'console-link') return { stopped: stopGlobalViewAs(store, actorOf(caller)) ?? null };
       const was = viewing(caller);
       stopSessionViewAs(store, caller.session, caller.user);
       return { stopped: was?.username ?? null };

@@ -30,6 +30,6 @@ export const policyPass: Pass<PassDeps> = {
       startHandoff(ex.req, ex.protocol.res, ex.ctx);
       return ANSWERED;
     }
-    return { status: 401, code: 'NOT_SIGNED_IN', message: 'this gateway needs a sign-in and the request carries none' };
+    return { code: 'NOT_SIGNED_IN', message: 'this gateway needs a sign-in and the request carries none' };
   },
 };

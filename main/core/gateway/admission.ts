@@ -35,14 +35,14 @@ export const framingPass: Pass<AdmissionDeps> = {
   name: 'framing',
   run({ req, isUpgrade }) {
     if (isUpgrade && (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      return { status: 400, code: 'UPGRADE_REFUSED', message: 'only WebSocket upgrades are served' };
+      return { code: 'UPGRADE_REFUSED', message: 'only WebSocket upgrades are served' };
     }
     if (!(req.url ?? '').startsWith('/')) {
-      return { status: 400, code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
+      return { code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
     }
     const hosts = countHeader(req.rawHeaders, 'host');
-    if (hosts === 0) return { status: 400, code: 'HOST_MISSING', message: 'the request has no Host header' };
-    if (hosts > 1) return { status: 400, code: 'HOST_DUPLICATE', message: 'the request has more than one Host header' };
+    if (hosts === 0) return { code: 'HOST_MISSING', message: 'the request has no Host header' };
+    if (hosts > 1) return { code: 'HOST_DUPLICATE', message: 'the request has more than one Host header' };
     return undefined;
   },
 };
@@ -55,7 +55,7 @@ export const hostPass: Pass<AdmissionDeps> = {
     const target = classifyHost(host, deps.port(), deps.baseNames);
     if (!target) {
       deps.log.debug(`refused Host ${JSON.stringify(host)}`);
-      return { status: 421, code: 'HOST_NOT_SERVED', message: `this gateway does not serve the host ${host}` };
+      return { code: 'HOST_NOT_SERVED', message: `this gateway does not serve the host ${host}` };
     }
     ex.target = target;
     return undefined;
@@ -71,7 +71,6 @@ export const statePass: Pass<AdmissionDeps> = {
     } catch (error) {
       deps.log.error(`cannot read settings: ${(error as Error).message}`);
       return {
-        status: 503,
         code: 'GATEWAY_UNAVAILABLE',
         message: 'Latchkey cannot read its settings and serves nothing until it can',
       };
@@ -88,7 +87,6 @@ export const peerPass: Pass<AdmissionDeps> = {
     if (!ex.snapshot.identn.impersonation.enabled) return undefined;
     if (!deps.loopbackOnly) {
       return {
-        status: 503,
         code: 'NOT_LOOPBACK',
         message: 'impersonation mode is refused while listening beyond loopback',
       };
@@ -96,7 +94,6 @@ export const peerPass: Pass<AdmissionDeps> = {
     // Refused at start and on a flip too; this holds when another process turned it on.
     if (!getsFetchMetadata(ex.target)) {
       return {
-        status: 421,
         code: 'HOST_NOT_SERVED',
         message: `impersonation mode serves only localhost names, not ${ex.target.name} (gateway.allowed-hosts)`,
       };
@@ -107,7 +104,6 @@ export const peerPass: Pass<AdmissionDeps> = {
     if (own instanceof Promise) return { retryWhen: own };
     if (!own) {
       return {
-        status: 403,
         code: 'PEER_NOT_OWNER',
         message: 'impersonation mode serves only the OS user who runs Latchkey',
       };

@@ -17,7 +17,7 @@ export type Decision =
   | Admission
   /** A browser without a session: send it to sign in. */
   | { kind: 'sign-in' }
-  | { kind: 'refuse'; status: number; code: ErrorCode; message: string; html?: string };
+  | { kind: 'refuse'; code: ErrorCode; message: string; html?: string };
 
 export type Access =
   /** Proxy, adding these identity headers (none on a public path without identity). */
@@ -52,8 +52,7 @@ export function judge(req: IncomingMessage, app: App, path: string, who: Identif
     if (publicPath) return PUBLIC;
     return {
       kind: 'refuse',
-      status: who.status,
-      code: who.status === 403 ? 'FORBIDDEN' : 'TOKEN_INVALID',
+      code: who.code,
       message: who.reason,
     };
   }
@@ -62,7 +61,6 @@ export function judge(req: IncomingMessage, app: App, path: string, who: Identif
     if (ctx.tokenizerOn && isNavigation(req)) return { kind: 'sign-in' };
     return {
       kind: 'refuse',
-      status: 401,
       code: 'NOT_SIGNED_IN',
       message: 'this gateway needs a sign-in and the request carries none',
     };
@@ -73,7 +71,6 @@ export function judge(req: IncomingMessage, app: App, path: string, who: Identif
     const viewing = identity.viewer ? ` (viewed by ${identity.viewer})` : '';
     return {
       kind: 'refuse',
-      status: 403,
       code: 'FORBIDDEN',
       message: `${app.name} does not allow ${identity.username}${viewing}`,
       html: forbiddenPage(app, { ...identity, impersonation: ctx.impersonation }),
@@ -84,7 +81,6 @@ export function judge(req: IncomingMessage, app: App, path: string, who: Identif
   if (!isHeaderSafe(identity.username) || (identity.viewer !== undefined && !isHeaderSafe(identity.viewer))) {
     return {
       kind: 'refuse',
-      status: 403,
       code: 'FORBIDDEN',
       message: 'this account has a username Latchkey cannot assert; an Admin must re-create it',
     };

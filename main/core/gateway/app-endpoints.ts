@@ -38,7 +38,7 @@ async function unknownApp(ex: Exchange, slug: string, res: ServerResponse, deps:
   const who = await identify(req, snapshot, deps.auth, ctx, true);
   const apps = who.kind === 'user' ? visibleApps(snapshot.appList, who.identity) : undefined;
   const html = unknownAppPage(req.headers.host as string, apps, ctx.port);
-  sendError(req, res, 404, 'APP_UNKNOWN', `no app is called "${slug}"`, html);
+  sendError(req, res, 'APP_UNKNOWN', `no app is called "${slug}"`, html);
 }
 
 /**
@@ -56,8 +56,8 @@ async function forwardAuth(ex: Exchange, res: ServerResponse, app: App, deps: Pa
     res.writeHead(200, headers);
     res.end();
   } else if (access.kind === 'sign-in') {
-    sendError(req, res, 401, 'NOT_SIGNED_IN', 'this gateway needs a sign-in and the request carries none');
+    sendError(req, res, 'NOT_SIGNED_IN', 'this gateway needs a sign-in and the request carries none');
   } else {
-    sendError(req, res, access.status, access.code, access.message);
+    sendError(req, res, access.code, access.message);
   }
 }

@@ -2,14 +2,14 @@ import type { ServerResponse } from 'node:http';
 import type { GlobalConfigResponse } from '../../common/identn.js';
 import type { Snapshot } from '../state.js';
 import { EVENTS_PATH, serveEvents } from './api-events.js';
-import { apiMethodFor, serveApi } from './api-http.js';
+import { apiMethodFor, apiMethodsAt, serveApi } from './api-http.js';
 import { consoleAuthRoute } from './auth-routes.js';
 import type { PassDeps } from './deps.js';
 import { ANSWERED, type Exchange, type Verdict } from './exchange.js';
 import { identify, visibleApps } from './identify.js';
 import { standing } from './live-streams.js';
 import { appsPage } from './pages.js';
-import { isNavigation, sendError, sendHtml, sendJson, wantsHtml } from './respond.js';
+import { isNavigation, sendError, sendHtml, sendJson, sendMethodNotAllowed, wantsHtml } from './respond.js';
 import { sendBuiltPage } from './static-pages.js';
 
 const GLOBAL_CONFIG_PATH = '/api/v1/global/config';
@@ -54,8 +54,13 @@ export function consoleHostEndpoint(ex: Exchange, res: ServerResponse, deps: Pas
       if (apiMethod) return answered(serveApi(req, res, apiMethod, deps.api, deps.auth, ctx));
     }
     if (path === '/' && read) return answered(consoleHome(ex, res, deps));
+    const allowed = deps.api ? apiMethodsAt(path) : [];
+    if (allowed.length > 0) {
+      sendMethodNotAllowed(req, res, allowed);
+      return ANSWERED;
+    }
   }
-  return { status: 404, code: 'NOT_FOUND', message: `nothing at ${path}` };
+  return { code: 'NOT_FOUND', message: `nothing at ${path}` };
 }
 
 /** The change feed for the console, as events (SPEC §8); it ends when the mode changes. */
@@ -90,6 +95,6 @@ async function consoleHome(ex: Exchange, res: ServerResponse, deps: PassDeps): P
     res.writeHead(303, { location: '/.latchkey/login?rd=%2F', 'cache-control': 'no-store' });
     res.end();
   } else {
-    sendError(req, res, 401, 'NOT_SIGNED_IN', 'sign in to see the apps');
+    sendError(req, res, 'NOT_SIGNED_IN', 'sign in to see the apps');
   }
 }

@@ -1,7 +1,7 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { App } from '../../common/apps.js';
-import { storeError } from '../db/errors.js';
+import { asLatchkeyError } from '../db/errors.js';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../state.js';
 import type { Admission } from './app-access.js';
@@ -9,7 +9,7 @@ import type { HostContext } from './auth-routes.js';
 import type { Refusal } from './fetch-metadata.js';
 import type { HostTarget } from './hosts.js';
 import type { Identification } from './identify.js';
-import { rawError, sendError } from './respond.js';
+import { failUpgrade, rawError, sendError, sendTypedError, UNEXPECTED } from './respond.js';
 
 /** How the answer goes back: a response for HTTP, the bare socket for a WebSocket upgrade. */
 export type Protocol = { kind: 'http'; res: ServerResponse } | { kind: 'upgrade'; socket: Duplex; head: Buffer };
@@ -48,34 +48,38 @@ export class Exchange {
 
 /**
  * Every refusal of the passes, for both protocols: a page or `{error:{code,message}}` over
- * HTTP, the same status and body written on the socket of an upgrade.
+ * HTTP, the same body written on the socket of an upgrade; the status is the code's, from
+ * the error table, on both.
  */
 export function refuse(ex: Exchange, refusal: Refusal): void {
-  const { status, code, message, html } = refusal;
+  const { code, message, html } = refusal;
   if (ex.protocol.kind === 'http') {
-    sendError(ex.req, ex.protocol.res, status, code, message, html);
+    sendError(ex.req, ex.protocol.res, code, message, html);
   } else {
-    ex.protocol.socket.end(rawError(status, STATUS_CODES[status] ?? 'Error', code, message));
+    ex.protocol.socket.end(rawError(code, message));
   }
 }
 
-/** An unexpected error in a pass: logged and answered, never thrown. */
+/**
+ * An error thrown in a pass: logged and answered, never thrown on. A typed error has its
+ * own status (the store failing is "not now", 503, never 500); anything else is
+ * INTERNAL_ERROR, its stack to the log only, on HTTP and upgrades alike.
+ */
 export function failed(ex: Exchange, error: unknown, log: Logger): void {
   const { req, protocol } = ex;
   if (protocol.kind === 'upgrade') {
-    protocol.socket.destroy();
+    failUpgrade(protocol.socket, error, (line) => log.error(line));
     return;
   }
-  // The store failing (busy, full, read-only, damaged) is "not now": 503, never 500.
-  const store = storeError(error);
-  if (store) {
-    log.warn(`request ${req.method} ${req.url}: ${store.message}`);
-    if (!protocol.res.headersSent) protocol.res.setHeader('retry-after', String(store.retryAfter ?? 1));
-    sendError(req, protocol.res, 503, store.code, store.message);
+  const typed = asLatchkeyError(error);
+  if (typed) {
+    log.warn(`request ${req.method} ${req.url}: ${typed.message}`);
+    sendTypedError(req, protocol.res, typed);
     return;
   }
+  // The client learns that it failed, not how.
   log.error(`request ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
-  sendError(req, protocol.res, 500, 'GATEWAY_UNAVAILABLE', 'Latchkey failed to answer this request');
+  sendError(req, protocol.res, 'INTERNAL_ERROR', UNEXPECTED);
 }
 
 /** A pass that answered the request itself (a page of the gateway's own, a hand-over). */

@@ -12,7 +12,7 @@ import { sessionOf } from './session-binding.js';
 
 export type Identification =
   | { kind: 'user'; identity: AssertedIdentity }
-  | { kind: 'refused'; status: 401 | 403; reason: string }
+  | { kind: 'refused'; code: 'TOKEN_INVALID' | 'FORBIDDEN'; reason: string }
   | { kind: 'none' };
 
 const NONE: Identification = { kind: 'none' };

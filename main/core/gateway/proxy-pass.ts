@@ -16,7 +16,7 @@ import { targetOf, type UpstreamTarget } from './upstreams.js';
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
 function notRunHere(app: App): Refusal {
-  return { status: 503, code: 'APP_NOT_RUNNING', message: `${app.name} is run by Latchkey, and nothing runs it here` };
+  return { code: 'APP_NOT_RUNNING', message: `${app.name} is run by Latchkey, and nothing runs it here` };
 }
 
 /**

@@ -35,10 +35,9 @@ export const routePass: Pass<PassDeps> = {
     const own = gatewayEndpoint(ex, deps);
     if (own !== undefined) return own;
     // Over HTTP every host without an app was answered above.
-    if (!ex.app) return { status: 404, code: 'APP_UNKNOWN', message: 'no app serves WebSockets at this host' };
+    if (!ex.app) return { code: 'APP_UNKNOWN', message: 'no app serves WebSockets at this host' };
     const { path } = ex.forwarded;
-    if (isReservedAppPath(path))
-      return { status: 404, code: 'RESERVED_PATH', message: `${path} is reserved for Latchkey` };
+    if (isReservedAppPath(path)) return { code: 'RESERVED_PATH', message: `${path} is reserved for Latchkey` };
     ex.routed = ex.app;
     return undefined;
   },

@@ -4,6 +4,7 @@ import Account from './screens/Account.svelte';
 import Apps from './screens/Apps.svelte';
 import Audit from './screens/Audit.svelte';
 import Bans from './screens/Bans.svelte';
+import Home from './screens/Home.svelte';
 import Identity from './screens/Identity.svelte';
 import MyApps from './screens/MyApps.svelte';
 import Tokens from './screens/Tokens.svelte';
@@ -22,6 +23,7 @@ const screen = (id: string, label: string, component: Component<ScreenProps> | C
   ({ id, label, component: component as Component<ScreenProps> }) satisfies Screen;
 
 export const SCREENS: Screen[] = [
+  screen('home', 'Home', Home),
   screen('apps', 'Apps', Apps),
   screen('identity', 'Identity', Identity),
   screen('users', 'Users', Users),

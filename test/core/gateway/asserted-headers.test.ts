@@ -52,7 +52,7 @@ describe("an app's identity headers, made once per app and user", () => {
     const before = gw.core.state.current().apps.get('echo');
     if (!before) throw new Error('no echo app');
     expect(count(await assertedHeaders(ann, before, gw.core.auth, ctx()), 'x-webauth-user')).toBe(0);
-    gw.core.store.apps.update({ slug: 'echo', upstream: 'http://127.0.0.1:9', headers: 'grafana' });
+    gw.core.store.apps.update({ slug: 'echo', upstream: 'http://127.0.0.1:9', headers: 'grafana' }, 'admin');
     const after = gw.core.state.current().apps.get('echo');
     if (!after) throw new Error('no echo app');
     expect(count(await assertedHeaders(ann, after, gw.core.auth, ctx()), 'x-webauth-user')).toBe(1);

@@ -206,7 +206,7 @@ async function extraHostGateway(echo: string): Promise<{ port: number; close(): 
   const data = tempDataDir();
   const logins = { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1' };
   const first = await createCore({ dataDir: data.dir, env: logins, port: 0 });
-  first.store.apps.add({ slug: 'echo', upstream: echo });
+  first.store.apps.add({ slug: 'echo', upstream: echo }, 'admin');
   setIdentn(first.store, { impersonation: false }, 'test');
   await first.close();
   const core: Core = await createCore({
