@@ -8,6 +8,7 @@ export const API_ROUTES = {
   'identn.set': ['POST', '/api/v1/identn'],
   'apps.list': ['GET', '/api/v1/apps'],
   'apps.health': ['GET', '/api/v1/apps/health'],
+  'apps.mine': ['GET', '/api/v1/apps/mine'],
   'apps.add': ['POST', '/api/v1/apps'],
   'apps.update': ['POST', '/api/v1/apps/update'],
   'apps.remove': ['POST', '/api/v1/apps/remove'],

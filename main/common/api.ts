@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { appInputSchema, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role, type RunState } from './apps.js';
+import {
+  appInputSchema,
+  ROLES,
+  SLUG_PATTERN,
+  USERNAME_PATTERN,
+  USERNAME_RULE,
+  type App,
+  type Role,
+  type RunState,
+} from './apps.js';
 import type { API_ROUTES } from './api-routes.js';
 import type { IdentnState } from './identn.js';
 
@@ -11,7 +20,7 @@ import type { IdentnState } from './identn.js';
  * when a method lacks a binding.
  */
 
-const username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, 'is not a valid username');
+const username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, USERNAME_RULE);
 const password = z.string().min(1, 'is required').max(4096);
 const slug = z.string().regex(SLUG_PATTERN, 'is not a valid slug');
 const empty = z.strictObject({});
@@ -29,6 +38,8 @@ export const API = {
   },
   'apps.list': { input: empty },
   'apps.health': { input: empty },
+  /** The apps the caller may open, for a launcher every signed-in user gets. */
+  'apps.mine': { input: empty, anyUser: true },
   'apps.add': { input: appInputSchema },
   'apps.update': { input: appInputSchema },
   'apps.remove': { input: z.strictObject({ slug }) },
@@ -153,10 +164,14 @@ export interface ConfigDto {
   /** False while the admin password is one Latchkey generated: logins need one first. */
   adminPasswordChosen: boolean;
   rootUsername: string;
+  /** The port the gateway listens on: every address the console shows carries it. */
+  port: number;
   /** Whether the OS tells who is on the other end of a loopback connection (Linux). */
   peerCheck: boolean;
   caller: ConsoleCaller;
   viewingAs: { username: string; until: number } | null;
+  /** Why this caller cannot start "view as" now (a console link with logins on), or null when it can. */
+  viewAsRefused: string | null;
   /**
    * The admin password Latchkey generated at first launch (SPEC §2), for the console to
    * show: only to an Admin or the console, only while `<data-dir>/initial-admin-password`
@@ -176,6 +191,7 @@ export interface ApiResults {
     listens: 'socket' | 'port' | null;
   })[];
   'apps.health': Record<string, Health>;
+  'apps.mine': { slug: string; name: string; url: string }[];
   'apps.add': App;
   'apps.update': App;
   'apps.remove': { removed: string };

@@ -9,6 +9,9 @@ export type Role = (typeof ROLES)[number];
 /** One DNS label, lower-case, so `<slug>.localhost` is a valid host name. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** USERNAME_PATTERN in words: every refusal of a username says the rule, never just "not valid". */
+export const USERNAME_RULE =
+  'must be 1 to 64 characters of lower-case a-z, 0-9, ".", "_" or "-", starting with a letter or digit';
 /**
  * An email Latchkey can assert: printable ASCII without quotes, brackets or separators.
  * Node refuses any other character in a header value, so an internationalized address
@@ -129,7 +132,7 @@ export const appInputSchema = z.strictObject({
   upstream: upstream.optional(),
   run: runInputSchema.optional(),
   allowRoles: z.array(z.enum(ROLES)).default([]),
-  allowUsers: z.array(z.string().regex(USERNAME_PATTERN, 'is not a valid username')).default([]),
+  allowUsers: z.array(z.string().regex(USERNAME_PATTERN, USERNAME_RULE)).default([]),
   publicPaths: z.array(publicPath).default([]),
   headers: z.enum(HEADER_PRESETS).default('generic'),
   preserveHost: z.boolean().default(true),

@@ -1,5 +1,5 @@
 import type { UserDto } from '../common/api.js';
-import { EMAIL_PATTERN, EMAIL_RULE, ROLES, USERNAME_PATTERN, type Role } from '../common/apps.js';
+import { EMAIL_PATTERN, EMAIL_RULE, ROLES, USERNAME_PATTERN, USERNAME_RULE, type Role } from '../common/apps.js';
 import { LatchkeyError } from '../common/errors.js';
 import type { Login } from './auth/login.js';
 import { hashPassword, passwordProblem } from './auth/passwords.js';
@@ -83,7 +83,7 @@ export async function createUser(
 ): Promise<UserView> {
   const username = input.username.trim().toLowerCase();
   if (!USERNAME_PATTERN.test(username)) {
-    throw new LatchkeyError('USER_INVALID', 'username must be 1-64 of a-z, 0-9, ".", "_", "-", starting a-z or 0-9');
+    throw new LatchkeyError('USER_INVALID', `username ${USERNAME_RULE}`);
   }
   const role = (input.role ?? 'ReadOnly') as Role;
   if (!ROLES.includes(role))

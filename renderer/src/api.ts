@@ -69,6 +69,11 @@ function bridge(): ConsoleBridge | undefined {
   return (globalThis as { latchkey?: ConsoleBridge }).latchkey;
 }
 
+/** The desktop window: its console is no session, so there is nothing to sign out of. */
+export function inDesktopApp(): boolean {
+  return bridge() !== undefined;
+}
+
 /** Calls one console API method, over IPC in the desktop app, else HTTP. Rejects with an ApiError. */
 export async function call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiResults[M]> {
   const ipc = bridge();

@@ -220,7 +220,7 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       await page.getByRole('switch', { name: 'Impersonation' }).click();
       await dialog().getByLabel('Admin password').fill(ADMIN_PASSWORD);
       await dialog().getByLabel('Repeat the password').fill(ADMIN_PASSWORD);
-      await dialog().getByRole('button', { name: 'Set password and turn impersonation off' }).click();
+      await dialog().getByRole('button', { name: 'Save and turn impersonation off' }).click();
       await dialog().waitFor({ state: 'detached' });
       expect(await page.getByRole('switch', { name: 'Sign-in' }).isChecked()).toBe(true);
       expect(await page.getByRole('switch', { name: 'Impersonation' }).isChecked()).toBe(false);

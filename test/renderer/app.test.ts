@@ -3,7 +3,7 @@
 import { fireEvent, screen, within } from '@testing-library/dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
-import { ApiError, call, globalConfig } from '../../renderer/src/api.js';
+import { ApiError, call, globalConfig, onChange } from '../../renderer/src/api.js';
 import Secret from '../../renderer/src/console/ui/Secret.svelte';
 import App from '../../renderer/src/console/App.svelte';
 import Account from '../../renderer/src/console/screens/Account.svelte';
@@ -155,20 +155,45 @@ describe('the console shell', () => {
     await vi.waitFor(() => expect(screen.queryByRole('note', { name: 'Viewing as' })).toBeNull());
   });
 
-  it('a user who is not an Admin sees only their account', async () => {
+  it('a ReadOnly user gets a launcher of the apps they may open and their account, and no call only an Admin may make', async () => {
+    vi.mocked(onChange).mockClear();
     answer({
-      'config.get': config({ caller: { kind: 'user', username: 'rita', role: 'ReadOnly' } }),
-      'viewAs.get': new ApiError('FORBIDDEN', 'only an Admin may do this', 403),
+      'config.get': config({
+        identn: {
+          impersonation: { enabled: false, source: 'default' },
+          tokenizer: { enabled: true, source: 'default' },
+          apikey: { enabled: false, source: 'default' },
+        },
+        caller: { kind: 'user', username: 'rita', role: 'ReadOnly' },
+      }),
+      'apps.mine': [{ slug: 'grafana', name: 'Grafana', url: 'http://grafana.localhost:7780/' }],
     });
     render(App, {});
-    expect(await screen.findByText(/Your account can change its own password/)).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Your apps' })).toBeTruthy();
+    const open = await screen.findByRole('link', { name: 'Open Grafana' });
+    expect(open.getAttribute('href')).toBe('http://grafana.localhost:7780/');
     const nav = screen.getByRole('navigation', { name: 'Console' });
     expect(
       within(nav)
         .getAllByRole('link')
         .map((a) => a.textContent),
-    ).toEqual(['Account']);
-    expect(screen.getByRole('heading', { name: 'Change your password' })).toBeTruthy();
+    ).toEqual(['Apps', 'Account']);
+    expect(within(nav).getByRole('button', { name: 'Sign out' })).toBeTruthy();
+    location.hash = '#/account';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    expect(await screen.findByRole('heading', { name: 'Change your password' })).toBeTruthy();
+    // Only what any signed-in user may call; the change feed is the Admins' and is not opened.
+    expect([...new Set(vi.mocked(call).mock.calls.map(([method]) => method))].sort()).toEqual([
+      'apps.mine',
+      'config.get',
+    ]);
+    expect(vi.mocked(onChange)).not.toHaveBeenCalled();
+  });
+
+  it('a ReadOnly user with no app open to them is told whom to ask', async () => {
+    answer({ 'config.get': config({ caller: { kind: 'user', username: 'rita', role: 'ReadOnly' } }), 'apps.mine': [] });
+    render(App, {});
+    expect(await screen.findByText(/No app is open to you yet. Ask an Admin/)).toBeTruthy();
   });
 
   it('says what failed when the console cannot load', async () => {

@@ -57,9 +57,11 @@ export function config(overrides: Partial<ConfigDto> = {}): ConfigDto {
     },
     adminPasswordChosen: false,
     rootUsername: 'admin',
+    port: 7780,
     peerCheck: true,
     caller: { kind: 'console-link', username: null, role: 'Admin' },
     viewingAs: null,
+    viewAsRefused: null,
     ...overrides,
   };
 }

@@ -15,10 +15,12 @@ import { VERSION } from '../../common/version.js';
 import { liftBan } from '../auth/regulation.js';
 import { findRootUser } from '../auth/root-admin.js';
 import { generatePassword } from '../auth/passwords.js';
+import { visibleApps } from '../auth/app-policy.js';
 import { canTellPeerUser } from '../auth/peer-binding.js';
 import { createToken, listTokens, revokeToken } from '../auth/service-accounts.js';
 import {
   globalViewAs,
+  globalViewAsRefusal,
   sessionViewAs,
   startGlobalViewAs,
   startSessionViewAs,
@@ -174,8 +176,17 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
       const until = store.sessions.find(caller.session.id)?.viewAsUntil ?? 0;
       return user ? { username: user.username, until } : null;
     }
+    // Impersonation mode's view-as is in force only in that mode: with logins on, a view
+    // left from before asserts nobody, and the console must not say it does.
+    if (!currentIdentn(store).impersonation.enabled) return null;
     const global = globalViewAs(store, now);
     return global ? { username: global.user.username, until: global.until } : null;
+  };
+
+  /** The same rules viewAs.start obeys, for the console to offer it only when it will work. */
+  const viewAsRefusal = (caller: Caller): string | null => {
+    if (caller.kind === 'console-link') return globalViewAsRefusal(store) ?? null;
+    return caller.user.role === 'Admin' ? null : 'only an Admin may view as another user';
   };
 
   return {
@@ -185,9 +196,11 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         identn: currentIdentn(store),
         adminPasswordChosen: root?.passwordChosen ?? false,
         rootUsername: root?.username ?? 'admin',
+        port: port(),
         peerCheck: canTellPeerUser,
         caller: describeCaller(caller),
         viewingAs: viewing(caller),
+        viewAsRefused: viewAsRefusal(caller),
       };
       // config.get is open to every signed-in user: the password only to whom may reset it anyway.
       const mayReset = caller.kind === 'console-link' || caller.user.role === 'Admin';
@@ -212,6 +225,15 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         listens: a.run ? listenKind(a.run) : null,
       })),
     'apps.health': () => probeAll(store.apps.list(), launcher?.()),
+    'apps.mine': (_input, caller) => {
+      const apps = store.apps.list();
+      // The console link manages every app; a signed-in user gets what their policy lets them open.
+      const mine =
+        caller.kind === 'console-link'
+          ? apps
+          : visibleApps(apps, { username: caller.user.username, email: caller.user.email, role: caller.user.role });
+      return mine.map((a) => ({ slug: a.slug, name: a.name, url: `http://${a.slug}.localhost:${port()}/` }));
+    },
     'apps.start': ({ slug }, caller) => act(slug, 'start', caller),
     'apps.stop': ({ slug }, caller) => act(slug, 'stop', caller),
     'apps.restart': ({ slug }, caller) => act(slug, 'restart', caller),

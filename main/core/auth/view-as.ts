@@ -28,18 +28,23 @@ export function globalViewAs(store: Store, now: number): { user: User; until: nu
 }
 
 /**
+ * Why impersonation mode's view-as cannot start now, or undefined when it can: the one
+ * rule the start obeys and the console reads, so it offers only what will work.
+ */
+export function globalViewAsRefusal(store: Store): string | undefined {
+  if (currentIdentn(store).impersonation.enabled) return undefined;
+  return 'with logins on, view-as belongs to an Admin session; start it from the console while signed in';
+}
+
+/**
  * Impersonation mode's view-as (CLI, tray, console): every request becomes that user's
  * until stopped, an hour passes, or the user is disabled.
  */
 export function startGlobalViewAs(store: Store, username: string, by: string): { user: User; until: number } {
   // Every rule is checked under the write lock, so another process cannot slip in between.
   return writeTransaction(store.db, () => {
-    if (!currentIdentn(store).impersonation.enabled) {
-      throw new LatchkeyError(
-        'VIEW_AS_INVALID',
-        'with logins on, view-as belongs to an Admin session; start it from the console while signed in',
-      );
-    }
+    const refused = globalViewAsRefusal(store);
+    if (refused) throw new LatchkeyError('VIEW_AS_INVALID', refused);
     const root = findRootUser(store.settings, store.users);
     if (!root) throw new LatchkeyError('ADMIN_MISSING', 'there is no Admin to view as someone');
     const now = store.clock.now();

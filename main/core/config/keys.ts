@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { appInputSchema, EMAIL_PATTERN, EMAIL_RULE, ROLES, USERNAME_PATTERN } from '../../common/apps.js';
+import {
+  appInputSchema,
+  EMAIL_PATTERN,
+  EMAIL_RULE,
+  ROLES,
+  USERNAME_PATTERN,
+  USERNAME_RULE,
+} from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 
 const TRUE_WORDS = ['true', '1', 'on', 'yes'];
@@ -57,7 +64,7 @@ export const SETTINGS = {
   'auth.signup-default-role': { schema: z.enum(ROLES), default: 'ReadOnly' as const },
   'auth.internal.admin.create': { schema: bool, default: true },
   'auth.internal.admin.name': {
-    schema: z.string().regex(USERNAME_PATTERN, 'must be a valid username'),
+    schema: z.string().regex(USERNAME_PATTERN, USERNAME_RULE),
     default: 'admin',
   },
   'auth.internal.admin.password': { schema: z.string().min(1), default: undefined as string | undefined },

@@ -73,7 +73,7 @@ export function judge(req: IncomingMessage, app: App, path: string, who: Identif
       kind: 'refuse',
       code: 'FORBIDDEN',
       message: `${app.name} does not allow ${identity.username}${viewing}`,
-      html: forbiddenPage(app, identity.username, identity.viewer),
+      html: forbiddenPage(app, { ...identity, impersonation: ctx.impersonation }),
     };
   }
   // Usernames are checked when created; a row that slipped past (an older database) gets

@@ -8,7 +8,7 @@ import { createUser } from '../users-service.js';
 import { clientOf } from './client.js';
 import { readFields } from './body.js';
 import { clearCookie, consoleCookieName, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
-import { consoleLinkPage, loginPage, logoutPage, refusalPage } from './pages.js';
+import { consoleLinkPage, loginPage, logoutPage, nothingToSignOutPage, refusalPage } from './pages.js';
 import { redeemConsoleLink } from '../auth/console-sessions.js';
 import { isNavigation, sendError, sendHtml, sendJson, sendMethodNotAllowed, sendTypedError } from './respond.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
@@ -25,6 +25,8 @@ export interface HostContext {
   consoleOrigin: string;
   baseNames: ReadonlySet<string>;
   tokenizerOn: boolean;
+  /** Impersonation mode: nobody signs in (the sign-out page says so). */
+  impersonation: boolean;
   pages: StaticPages;
   /** False in the desktop app: the control plane has no HTTP route there (SPEC §8). */
   controlPlane: boolean;
@@ -199,7 +201,11 @@ async function logout(
   ctx: HostContext,
   after: string,
 ): Promise<void> {
-  if (req.method === 'GET' || req.method === 'HEAD') return sendHtml(res, 200, logoutPage('/.latchkey/logout'));
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    // Nobody signs in: no "Sign out?" whose answer would be the login page's "Not found".
+    if (!ctx.tokenizerOn) return sendHtml(res, 200, nothingToSignOutPage(ctx.impersonation, '/'));
+    return sendHtml(res, 200, logoutPage('/.latchkey/logout'));
+  }
   if (req.method !== 'POST') return sendMethodNotAllowed(req, res, ['GET', 'HEAD', 'POST']);
   const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
   if (signedIn) {
@@ -215,7 +221,10 @@ async function logout(
   }
   auth.consoleSessions.end(readCookie(req.headers.cookie, consoleCookieName(ctx.port)), await peerOf(req.socket));
   const cleared = [clearCookie(sessionCookieName(ctx.port)), clearCookie(consoleCookieName(ctx.port))];
-  if (isNavigation(req) || (req.headers['content-type'] ?? '').includes('form')) return redirect(res, after, cleared);
+  if (isNavigation(req) || (req.headers['content-type'] ?? '').includes('form')) {
+    // Without sign-in there is no login page to land on: the page that says why instead.
+    return redirect(res, ctx.tokenizerOn ? after : '/.latchkey/logout', cleared);
+  }
   res.setHeader('set-cookie', cleared);
   sendJson(res, 200, { data: { signedOut: true } });
 }

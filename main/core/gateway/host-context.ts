@@ -22,6 +22,7 @@ function makeHostContext(target: HostTarget, port: number, deps: ContextDeps, sn
     consoleOrigin: originOf({ kind: 'console', name: consoleName }, port),
     baseNames: deps.baseNames,
     tokenizerOn: snapshot.identn.tokenizer.enabled,
+    impersonation: snapshot.identn.impersonation.enabled,
     pages: deps.pages,
     controlPlane: deps.api !== undefined,
   };

@@ -69,21 +69,8 @@ function pick(user: AssertedIdentity): AssertedIdentity {
   return { username: user.username, email: user.email, role: user.role };
 }
 
-/** An app's policy (SPEC §6): its roles and usernames; every signed-in user when it lists none. */
-export function allows(app: App, identity: AssertedIdentity): boolean {
-  if (app.allowRoles.length === 0 && app.allowUsers.length === 0) return true;
-  return app.allowRoles.includes(identity.role) || app.allowUsers.includes(identity.username);
-}
-
-/**
- * The apps a requester may be shown: those its policy lets it open. An Admin acting as
- * itself (the root admin in impersonation mode) manages every app and sees them all; an
- * Admin viewing as someone sees what that user sees.
- */
-export function visibleApps(apps: readonly App[], identity: AssertedIdentity): App[] {
-  if (identity.role === 'Admin' && !identity.viewer) return [...apps];
-  return apps.filter((app) => allows(app, identity));
-}
+// The policy lives in auth, where the console's launcher reads it too.
+export { allows, visibleApps } from '../auth/app-policy.js';
 
 /**
  * Whether a normalized path is one of the app's public paths, or below one. Never the

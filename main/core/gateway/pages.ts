@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { App } from '../../common/apps.js';
+import type { App, Role } from '../../common/apps.js';
 
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1c2430;--muted:#5b6675;--bg:#f7f8fa;--card:#fff;--line:#dde2e8;--field:#8a94a3;--accent:#2f6fdf}
@@ -9,7 +9,7 @@ main{max-width:44rem;margin:8vh auto;padding:0 1.5rem}
 .brand{font-weight:600;letter-spacing:.02em;color:var(--muted);font-size:.85rem;text-transform:uppercase}
 h1{font-size:1.6rem;margin:.3rem 0 .8rem}p{margin:.4rem 0;color:var(--muted)}code{font:13px ui-monospace,monospace;background:var(--card);border:1px solid var(--line);border-radius:4px;padding:.05rem .3rem;color:var(--fg)}
 ul{list-style:none;padding:0;margin:1.2rem 0;display:grid;gap:.5rem}
-li a{display:flex;justify-content:space-between;gap:1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg);text-decoration:none}
+a{color:var(--accent)}li a{display:flex;justify-content:space-between;gap:1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg);text-decoration:none}
 li a:hover,li a:focus-visible{border-color:var(--accent);outline:none}li small{color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .empty{padding:1rem;border:1px dashed var(--line);border-radius:8px}
 form.card{display:grid;gap:.9rem;max-width:22rem;margin-top:1.2rem;padding:1.4rem;border:1px solid var(--line);border-radius:10px;background:var(--card)}
@@ -132,17 +132,55 @@ export function logoutPage(action: string): string {
   );
 }
 
-export function forbiddenPage(app: App, username: string, viewer?: string): string {
-  const who = viewer
-    ? `<strong>${escapeHtml(username)}</strong> (viewed by ${escapeHtml(viewer)})`
-    : `<strong>${escapeHtml(username)}</strong>`;
-  const hint = viewer
-    ? 'Stop viewing as this user to get your own access back.'
-    : 'Ask an Admin to add you to its allowed roles or users.';
+/**
+ * Sign-out while nobody signs in (an app's sign-out link in impersonation mode, or after
+ * the console session was ended): a page that says so and leads back, never "Not found".
+ */
+export function nothingToSignOutPage(impersonation: boolean, back: string): string {
+  const why = impersonation
+    ? 'Latchkey is in impersonation mode: nobody signs in, and every request is the Admin. There is nothing to sign out of.'
+    : 'Sign-in is off: Latchkey accepts only service account tokens, which a browser does not hold. There is nothing to sign out of.';
+  const how = impersonation ? 'turn impersonation off' : 'turn sign-in on';
   return page(
-    `No access to ${app.name}`,
-    `<h1>No access to ${escapeHtml(app.name)}</h1><p>You are signed in as ${who}, and ${escapeHtml(app.name)} does not allow this user.</p><p>${hint}</p>`,
+    'Nothing to sign out of',
+    `<h1>Nothing to sign out of</h1><p>${escapeHtml(why)}</p>` +
+      `<p>To require a sign-in, ${how} in the console\u2019s Identity screen.</p>` +
+      `<p><a href="${escapeHtml(back)}">Go back</a></p>`,
+    true,
   );
+}
+
+/** Who was refused, and what the mode and role let them do about it. */
+export interface Refused {
+  username: string;
+  role: Role;
+  /** The Admin viewing as this user, if any. */
+  viewer?: string | undefined;
+  /** Impersonation mode: the user is the root admin (or whom it views as), nobody signed in. */
+  impersonation: boolean;
+}
+
+export function forbiddenPage(app: App, who: Refused): string {
+  const name = `<strong>${escapeHtml(who.username)}</strong>`;
+  const allowIt = `add ${escapeHtml(who.username)} or the ${escapeHtml(who.role)} role to the users or roles ${escapeHtml(app.name)} allows (edit it on the console\u2019s Apps screen)`;
+  let lead: string;
+  let hint: string;
+  if (who.viewer) {
+    lead = `You are viewing as ${name} (viewed by ${escapeHtml(who.viewer)}), and ${escapeHtml(app.name)} does not allow this user.`;
+    hint = who.impersonation
+      ? 'Stop viewing as this user (in the console, the tray menu or with <code>latchkey view-as --stop</code>) to get your own access back.'
+      : 'Stop viewing as this user in the console to get your own access back.';
+  } else if (who.impersonation) {
+    lead = `Latchkey is in impersonation mode: every request is the Admin ${name}, and ${escapeHtml(app.name)} does not allow this user.`;
+    hint = `To open it, ${allowIt}.`;
+  } else if (who.role === 'Admin') {
+    lead = `You are signed in as ${name}, and ${escapeHtml(app.name)} does not allow this user.`;
+    hint = `You are an Admin: to open it, ${allowIt}.`;
+  } else {
+    lead = `You are signed in as ${name}, and ${escapeHtml(app.name)} does not allow this user.`;
+    hint = 'Ask an Admin to add you to its allowed roles or users.';
+  }
+  return page(`No access to ${app.name}`, `<h1>No access to ${escapeHtml(app.name)}</h1><p>${lead}</p><p>${hint}</p>`);
 }
 
 /** The console link's landing page: a GET shows it, only the button's POST spends the link. */

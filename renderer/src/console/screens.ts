@@ -6,6 +6,7 @@ import Audit from './screens/Audit.svelte';
 import Bans from './screens/Bans.svelte';
 import Home from './screens/Home.svelte';
 import Identity from './screens/Identity.svelte';
+import MyApps from './screens/MyApps.svelte';
 import Tokens from './screens/Tokens.svelte';
 import Users from './screens/Users.svelte';
 import ViewAs from './screens/ViewAs.svelte';
@@ -34,8 +35,8 @@ export const SCREENS: Screen[] = [
   screen('about', 'About', About),
 ];
 
-/** The screens a signed-in user who is not an Admin may use. */
-export const LIMITED_SCREENS = ['account'];
+/** A signed-in user who is not an Admin: a launcher of the apps they may open, and their account. */
+export const LIMITED_SCREENS: Screen[] = [screen('apps', 'Apps', MyApps), screen('account', 'Account', Account)];
 
 /** The screen named by a location hash such as `#/users`, else the first allowed one. */
 export function screenFor(hash: string, allowed: Screen[]): Screen {

@@ -21,6 +21,7 @@ function ctx(): HostContext {
     consoleOrigin: gw.origin(),
     baseNames: baseNames([]),
     tokenizerOn: false,
+    impersonation: true,
     pages: new StaticPages('/nonexistent'),
     controlPlane: false,
   };
