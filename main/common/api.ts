@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { appInputSchema, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role, type RunState } from './apps.js';
+import { parseDuration } from './duration.js';
 import type { IdentnState } from './identn.js';
 
 /**
@@ -13,6 +14,20 @@ const username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, 'is not
 const password = z.string().min(1, 'is required').max(4096);
 const slug = z.string().regex(SLUG_PATTERN, 'is not a valid slug');
 const empty = z.strictObject({});
+const role = z.enum(ROLES, { error: `must be ${ROLES.join(' or ')}` });
+/** A token's lifetime: a duration such as 24h or 90d, or `never` (null). */
+const lifetime = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    if (text === 'never') return null;
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'takes a duration such as 24h or 90d, or never' });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 export const API = {
   'config.get': { http: ['GET', '/api/v1/config'], input: empty, anyUser: true },
@@ -45,14 +60,14 @@ export const API = {
     input: z.strictObject({
       username,
       password,
-      role: z.enum(ROLES).default('ReadOnly'),
+      role: role.default('ReadOnly'),
       email: z.string().trim().max(200).optional(),
       displayName: z.string().trim().max(100).optional(),
     }),
   },
   'users.update': {
     http: ['POST', '/api/v1/users/update'],
-    input: z.strictObject({ username, role: z.enum(ROLES).optional(), enabled: z.boolean().optional() }),
+    input: z.strictObject({ username, role: role.optional(), enabled: z.boolean().optional() }),
   },
   'users.resetPassword': {
     http: ['POST', '/api/v1/users/reset-password'],
@@ -68,14 +83,17 @@ export const API = {
     http: ['POST', '/api/v1/tokens'],
     input: z.strictObject({
       username,
-      /** A duration such as 24h or 90d, or `never`. */
-      expires: z.string().trim().default('90d'),
+      expires: lifetime.prefault('90d'),
       description: z.string().trim().max(200).default(''),
     }),
   },
   'tokens.revoke': { http: ['POST', '/api/v1/tokens/revoke'], input: z.strictObject({ id: z.string().min(1) }) },
   'bans.list': { http: ['GET', '/api/v1/bans'], input: empty },
-  'bans.lift': { http: ['POST', '/api/v1/bans/lift'], input: z.strictObject({ username: z.string().min(1) }) },
+  'bans.lift': {
+    http: ['POST', '/api/v1/bans/lift'],
+    // Not the username pattern: a ban may be on any name someone tried to sign in with.
+    input: z.strictObject({ username: z.string().trim().toLowerCase().min(1, 'is required') }),
+  },
   'account.changePassword': {
     http: ['POST', '/api/v1/account/password'],
     anyUser: true,
@@ -147,9 +165,9 @@ export interface RunStatusDto {
   lastLines: string[];
 }
 
-/** Who the console is talking as: the console link (no user) or a signed-in Admin. */
+/** Who the console is talking as: the console link (no user), a signed-in Admin, or the CLI. */
 export interface ConsoleCaller {
-  kind: 'console-link' | 'user';
+  kind: 'console-link' | 'user' | 'cli';
   username: string | null;
   /** The caller's role: a console link acts as an Admin. */
   role: Role;

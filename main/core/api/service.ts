@@ -8,7 +8,6 @@ import type {
   RunStatusDto,
 } from '../../common/api.js';
 import type { App, AppInput } from '../../common/apps.js';
-import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
 import { liftBan } from '../auth/regulation.js';
@@ -51,13 +50,18 @@ import { runtimeLicences } from './licences.js';
 const stoppedStatus = (): RunStatusDto => ({ state: 'stopped', reason: null, pid: null, retryAt: null, lastLines: [] });
 
 /**
- * Who calls the console API: the holder of a console link, or a signed-in user, with the
- * client of their connection (`uid:<n>`, see Regulation) for what is regulated. The
- * desktop window calls as the console link does, marked `via: 'desktop'`: only it (and
- * the CLI and config file, which do not come through here) may define a command.
+ * Who calls the console API: the holder of a console link, a signed-in user (with the
+ * client of their connection, `uid:<n>`, see Regulation, for what is regulated), or the
+ * command line. The desktop window calls as the console link does, marked `via:
+ * 'desktop'`. The CLI is the OS user at the terminal, who may write the data directory
+ * and so is trusted as the root admin; the audit log names it `cli`. Only the desktop
+ * window and the CLI (and the config file, which does not come through here) may define
+ * a command.
  */
 export type Caller =
-  { kind: 'console-link'; via?: 'desktop' } | { kind: 'user'; user: User; session: SessionRow; client: string };
+  | { kind: 'console-link'; via?: 'desktop' }
+  | { kind: 'user'; user: User; session: SessionRow; client: string }
+  | { kind: 'cli' };
 
 /**
  * Defining or changing the command an app runs is code execution: the HTTP console
@@ -66,7 +70,7 @@ export type Caller =
  * such as the Docker daemon's speaks HTTP and runs anything it is asked to.
  */
 function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | undefined): void {
-  if (isDesktop(caller)) return;
+  if (mayRunCode(caller)) return;
   if (input.run !== undefined || (existing?.run && input.upstream !== undefined)) {
     throw new LatchkeyError(
       'APP_RUN_FORBIDDEN',
@@ -81,7 +85,9 @@ function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | und
   }
 }
 
-const isDesktop = (caller: Caller) => caller.kind === 'console-link' && caller.via === 'desktop';
+/** The callers that may define the command an app runs, and see its environment: not HTTP's. */
+const mayRunCode = (caller: Caller) =>
+  caller.kind === 'cli' || (caller.kind === 'console-link' && caller.via === 'desktop');
 
 /**
  * A run app's extra environment as the HTTP console sees it: the names, not the values,
@@ -109,8 +115,11 @@ function keepRun(input: AppInput, existing: App | undefined): AppInput {
 
 export interface ConsoleApiDeps {
   store: Store;
-  /** Proves a current password (regulated) and hashes a new one (capped), for account.changePassword. */
-  passwords: PasswordProof;
+  /**
+   * Proves a current password (regulated) and hashes a new one (capped), for
+   * account.changePassword: a gateway's. The CLI, whose caller has no account, has none.
+   */
+  passwords?: PasswordProof;
   port(): number;
   /** What runs the apps, where one does (the gateway's process). */
   launcher?: () => Launcher | undefined;
@@ -123,12 +132,13 @@ type Handlers = {
 };
 
 /** The audit log's actor for a caller. */
-const actorOf = (caller: Caller) => (caller.kind === 'user' ? caller.user.username : 'console');
+const actorOf = (caller: Caller) =>
+  caller.kind === 'user' ? caller.user.username : caller.kind === 'cli' ? 'cli' : 'console';
 
 function describeCaller(caller: Caller): ConsoleCaller {
   return caller.kind === 'user'
     ? { kind: 'user', username: caller.user.username, role: caller.user.role }
-    : { kind: 'console-link', username: null, role: 'Admin' };
+    : { kind: caller.kind, username: null, role: 'Admin' };
 }
 
 /** The generated admin password, while its file is there: a missing or unreadable file shows nothing. */
@@ -138,14 +148,6 @@ function initialPassword(file: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function lifetime(text: string): number | null {
-  if (text === 'never') return null;
-  const ms = parseDuration(text);
-  if (ms === undefined)
-    throw new LatchkeyError('BAD_ARGUMENT', `expires must be a duration such as 24h or 90d, or never`);
-  return ms;
 }
 
 /**
@@ -187,7 +189,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         viewingAs: viewing(caller),
       };
       // config.get is open to every signed-in user: the password only to whom may reset it anyway.
-      const mayReset = caller.kind === 'console-link' || caller.user.role === 'Admin';
+      const mayReset = caller.kind !== 'user' || caller.user.role === 'Admin';
       const generated =
         mayReset && root && !root.passwordChosen ? initialPassword(store.files.initialAdminPassword) : undefined;
       return generated === undefined ? config : { ...config, initialAdminPassword: generated };
@@ -203,7 +205,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     'apps.list': (_input, caller) =>
       store.apps.list().map((a) => ({
         ...a,
-        run: a.run && !isDesktop(caller) ? { ...a.run, env: redacted(a.run.env) } : a.run,
+        run: a.run && !mayRunCode(caller) ? { ...a.run, env: redacted(a.run.env) } : a.run,
         url: `http://${a.slug}.localhost:${port()}/`,
         runStatus: a.run ? (launcher?.()?.status(a.slug) ?? stoppedStatus()) : null,
         listens: a.run ? listenKind(a.run) : null,
@@ -257,22 +259,22 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     },
     'viewAs.get': (_input, caller) => viewing(caller),
     'viewAs.start': ({ username }, caller) => {
-      if (caller.kind === 'console-link') {
-        const { user, until } = startGlobalViewAs(store, username, 'console');
+      if (caller.kind !== 'user') {
+        const { user, until } = startGlobalViewAs(store, username, actorOf(caller));
         return { username: user.username, until };
       }
       const user = startSessionViewAs(store, caller.session, caller.user, username);
       return { username: user.username, until: store.sessions.find(caller.session.id)?.viewAsUntil ?? 0 };
     },
     'viewAs.stop': (_input, caller) => {
-      if (caller.kind === 'console-link') return { stopped: stopGlobalViewAs(store, 'console') ?? null };
+      if (caller.kind !== 'user') return { stopped: stopGlobalViewAs(store, actorOf(caller)) ?? null };
       const was = viewing(caller);
       stopSessionViewAs(store, caller.session, caller.user);
       return { stopped: was?.username ?? null };
     },
     'tokens.list': () => listTokens(store),
     'tokens.create': ({ username, expires, description }, caller) =>
-      createToken(store, { username, lifetimeMs: lifetime(expires), description }, actorOf(caller)),
+      createToken(store, { username, lifetimeMs: expires, description }, actorOf(caller)),
     'tokens.revoke': ({ id }, caller) => {
       revokeToken(store, id, actorOf(caller));
       return { revoked: id };
@@ -282,11 +284,12 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         .activeBans(store.clock.now())
         .map(({ username, client, until }) => ({ username, client, until })),
     'bans.lift': ({ username }, caller) => ({
-      lifted: writeTransaction(store.db, () => liftBan(store, username.trim().toLowerCase(), actorOf(caller))),
+      lifted: writeTransaction(store.db, () => liftBan(store, username, actorOf(caller))),
     }),
     'account.changePassword': async (input, caller) => {
-      if (caller.kind !== 'user') {
-        throw new LatchkeyError('SESSION_REQUIRED', 'the console link has no account; sign in to change your password');
+      if (caller.kind !== 'user' || !passwords) {
+        const who = caller.kind === 'cli' ? 'the command line' : 'the console link';
+        throw new LatchkeyError('SESSION_REQUIRED', `${who} has no account; sign in to change your password`);
       }
       await changeOwnPassword(store, passwords, caller.user, input, caller.client, caller.session.id);
       return { changed: true };
