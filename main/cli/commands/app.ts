@@ -7,6 +7,7 @@ import { LatchkeyError } from '../../common/errors.js';
 import { AppRunsRepo } from '../../core/db/app-runs-repo.js';
 import { gatewayRunning } from '../../core/launcher/gateway-marker.js';
 import { splitCommandLine } from '../../core/launcher/command-line.js';
+import { withApi } from '../api.js';
 import { collect, print, withStore, type CommonOptions } from '../context.js';
 import { registerAppRun } from './app-run.js';
 
@@ -89,8 +90,8 @@ export function registerApp(program: Command): void {
     .option('--health-path <path>', 'a path the console polls to show the app as up')
     .action(async (o: AddOptions) => {
       const run = runInput(o);
-      await withStore(o, (store) => {
-        const added = store.apps.add({
+      await withApi(o, async (call) => {
+        const added = await call('apps.add', {
           slug: o.slug,
           upstream: o.upstream,
           run,
@@ -104,7 +105,6 @@ export function registerApp(program: Command): void {
           healthPath: o.healthPath,
         });
         if (added.run) {
-          store.audit.record('app.run-defined', 'cli', added.slug, { preset: added.run.preset });
           print(`added ${added.slug}, run by Latchkey (${added.run.preset}, start ${added.run.start})`);
         } else {
           print(`added ${added.slug} → ${added.upstream}`);
@@ -139,9 +139,9 @@ export function registerApp(program: Command): void {
     .description('take an app off the gateway')
     .requiredOption('--slug <slug>', 'the app to remove')
     .action(async (o: CommonOptions & { slug: string }) => {
-      await withStore(o, (store) => {
-        store.apps.remove(o.slug);
-        print(`removed ${o.slug}`);
+      await withApi(o, async (call) => {
+        const { removed } = await call('apps.remove', { slug: o.slug });
+        print(`removed ${removed}`);
       });
     });
 }
