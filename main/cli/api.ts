@@ -4,6 +4,7 @@ import { LatchkeyError } from '../common/errors.js';
 import { createConsoleApi, type Caller } from '../core/api/service.js';
 import type { Store } from '../core/store.js';
 import { withStore, type CommonOptions } from './context.js';
+import { gatewayRuns } from './gateway-runs.js';
 
 /**
  * The console API on the command line (DESIGN: one service, three transports). The OS
@@ -35,7 +36,11 @@ function describeArguments(error: z.ZodError, flags: Flags): string {
 /** The console API over one open store, called as the CLI. */
 export function cliApi(store: Store): CallApi {
   const lastPort = store.settings.get('gateway.last-port');
-  const api = createConsoleApi({ store, port: () => (typeof lastPort === 'number' ? lastPort : 0) });
+  const api = createConsoleApi({
+    store,
+    port: () => (typeof lastPort === 'number' ? lastPort : 0),
+    launcher: gatewayRuns(store),
+  });
   return async (method, input, flags = {}) => {
     const parsed = (API[method].input as z.ZodType).safeParse(input);
     if (!parsed.success) throw new LatchkeyError('BAD_ARGUMENT', describeArguments(parsed.error, flags));

@@ -88,9 +88,22 @@ describe('the CLI as a caller of the console API', () => {
     ]);
   });
 
-  it('commands reach users, tokens, view-as, identN and bans only through the console API', () => {
+  it('a start asked while no gateway runs the apps is refused, and leaves no audit row', () => {
+    const dir = dataDir();
+    const tool = ['app', 'add', '--slug', 'm', '--run', 'sleep 60', '--start', 'manual', '--data-dir', dir];
+    expect(runCli(tool).status).toBe(0);
+    const res = runCli(['app', 'start', '--slug', 'm', '--data-dir', dir]);
+    expect(res.stderr).toMatch(
+      /^latchkey: no Latchkey runs the apps of .*; start it \(latchkey serve or the desktop app\) first\n$/,
+    );
+    expect(res.status).toBe(1);
+    expect(audit(dir)[0]).toBe('app.run-defined cli m null');
+    expect(runCli(['app', 'list', '--data-dir', dir]).stdout).toMatch(/^m +runs sleep +generic +stopped\n$/);
+  });
+
+  it('commands reach users, tokens, view-as, identN, bans and app runs only through the console API', () => {
     const services =
-      /from '\.\.\/\.\.\/core\/(users-service|identn-service|config\/identn|auth\/(service-accounts|view-as|regulation))\.js'/;
+      /from '\.\.\/\.\.\/core\/(users-service|identn-service|config\/identn|auth\/(service-accounts|view-as|regulation)|db\/app-runs-repo|launcher\/gateway-marker)\.js'/;
     for (const file of readdirSync(COMMANDS)) {
       expect(readFileSync(`${COMMANDS}${file}`, 'utf8'), file).not.toMatch(services);
     }

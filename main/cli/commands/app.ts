@@ -4,11 +4,9 @@ import type { HeaderPreset, Role } from '../../common/apps.js';
 import { START_POLICIES, type RunInput, type RunPreset, type StartPolicy } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
-import { AppRunsRepo } from '../../core/db/app-runs-repo.js';
-import { gatewayRunning } from '../../core/launcher/gateway-marker.js';
 import { splitCommandLine } from '../../core/launcher/command-line.js';
 import { withApi } from '../api.js';
-import { collect, print, withStore, type CommonOptions } from '../context.js';
+import { collect, print, type CommonOptions } from '../context.js';
 import { registerAppRun } from './app-run.js';
 
 /** The run definition from `--run`/`--preset` and their companions, or undefined. */
@@ -116,17 +114,15 @@ export function registerApp(program: Command): void {
     .description('list the apps')
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions & { json?: boolean }) => {
-      await withStore(o, (store) => {
-        const apps = store.apps.list();
+      await withApi(o, async (call) => {
+        // States are the running gateway's word; with none running (or one killed), nothing runs.
+        const apps = await call('apps.list', {});
         if (o.json) return print(JSON.stringify(apps, null, 2));
         if (apps.length === 0) return print('no apps; add one with latchkey app add --slug S --upstream URL');
         const width = Math.max(...apps.map((a) => a.slug.length));
-        // States are the running gateway's word; with none running (or one killed), nothing runs.
-        const live = gatewayRunning(store.dataDir);
-        const runs = new Map(new AppRunsRepo(store.db, store.clock).list().map((r) => [r.slug, r]));
         for (const a of apps) {
           const where = a.run ? `runs ${a.run.preset === 'command' ? a.run.command : a.run.preset}` : a.upstream;
-          const state = a.run ? `  ${live ? (runs.get(a.slug)?.state ?? 'stopped') : 'stopped'}` : '';
+          const state = a.runStatus ? `  ${a.runStatus.state}` : '';
           print(
             `${a.slug.padEnd(width)}  ${where}  ${a.headers}${state}${a.source === 'file' ? '  (config file)' : ''}`,
           );

@@ -121,11 +121,17 @@ export interface ConsoleApiDeps {
    */
   passwords?: PasswordProof;
   port(): number;
-  /** What runs the apps, where one does (the gateway's process). */
-  launcher?: () => Launcher | undefined;
+  /**
+   * What runs the apps, where one does: the gateway's launcher in its own process; for
+   * the CLI, the running gateway's, reached through the database.
+   */
+  launcher?: () => AppRunner | undefined;
 }
 
 export type ConsoleApi = Handlers;
+
+/** What the console API asks of whatever runs the apps. */
+export type AppRunner = Pick<Launcher, 'act' | 'status' | 'listening'>;
 
 type Handlers = {
   [M in ApiMethod]: (input: ApiParsedInput<M>, caller: Caller) => Promise<ApiResults[M]> | ApiResults[M];
@@ -157,13 +163,20 @@ function initialPassword(file: string): string | undefined {
 export function createConsoleApi({ store, passwords, port, launcher }: ConsoleApiDeps): Handlers {
   const running = () => {
     const l = launcher?.();
-    if (!l) throw new LatchkeyError('LAUNCHER_NOT_RUNNING', 'nothing runs the apps in this process');
+    if (!l) {
+      throw new LatchkeyError(
+        'LAUNCHER_NOT_RUNNING',
+        `no Latchkey runs the apps of ${store.dataDir}; start it (latchkey serve or the desktop app) first`,
+      );
+    }
     return l;
   };
   const act = async (slug: string, action: 'start' | 'stop' | 'restart', caller: Caller) => {
+    // Asked of nothing, it was not done: no audit row.
+    const runner = running();
     const kind = action === 'start' ? 'app.started' : action === 'stop' ? 'app.stopped' : 'app.restarted';
     store.audit.record(kind, actorOf(caller), slug);
-    return running().act(slug, action);
+    return runner.act(slug, action);
   };
   const licences = runtimeLicences();
   const viewing = (caller: Caller) => {
