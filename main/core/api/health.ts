@@ -7,11 +7,11 @@ import type { Listen } from '../launcher/presets.js';
 const SLOW_MS = 1_000;
 const GIVE_UP_MS = 3_000;
 
+/** What tells where a run app listens now: the launcher, or the CLI's view of the running gateway's. */
+type Runner = Pick<Launcher, 'listening'>;
+
 /** Where to ask: an app's fixed upstream, or where Latchkey runs it now. */
-function addressOf(
-  app: App,
-  launcher: Pick<Launcher, 'listening'> | undefined,
-): { base: string; socketPath?: string } | undefined {
+function addressOf(app: App, launcher: Runner | undefined): { base: string; socketPath?: string } | undefined {
   if (app.run) {
     const listen: Listen | undefined = launcher?.listening(app.slug);
     if (!listen) return undefined;
@@ -24,7 +24,7 @@ function addressOf(
 }
 
 /** Asks an app's health path (or `/`) directly: up, slow (over a second) or down. */
-export async function probe(app: App, launcher?: Pick<Launcher, 'listening'>): Promise<Health> {
+export async function probe(app: App, launcher?: Runner): Promise<Health> {
   const address = addressOf(app, launcher);
   if (!address) return 'down';
   const started = Date.now();
@@ -46,10 +46,7 @@ export async function probe(app: App, launcher?: Pick<Launcher, 'listening'>): P
   }
 }
 
-export async function probeAll(
-  apps: readonly App[],
-  launcher?: Pick<Launcher, 'listening'>,
-): Promise<Record<string, Health>> {
+export async function probeAll(apps: readonly App[], launcher?: Runner): Promise<Record<string, Health>> {
   const results = await Promise.all(apps.map(async (a) => [a.slug, await probe(a, launcher)] as const));
   return Object.fromEntries(results);
 }

@@ -157,7 +157,7 @@ function initialPassword(file: string): string | undefined {
 }
 
 /**
- * The console API (DESIGN: one service, two transports). Every method takes its parsed
+ * The console API (DESIGN: one service, three transports: HTTP, IPC and the CLI). Every method takes its parsed
  * input and the caller; transports check who may call, this checks what they may do.
  */
 export function createConsoleApi({ store, passwords, port, launcher }: ConsoleApiDeps): Handlers {
