@@ -14,8 +14,9 @@ import { gatewayRuns } from './gateway-runs.js';
 export const CLI_CALLER: Caller = { kind: 'cli' };
 
 /**
- * The flag of each input field, where a command names it otherwise (`--user` for
- * `username`), so that a refusal names what was typed. Fields not listed keep their name.
+ * The flag of each input field, by name or dotted path (`run.start`), where a command
+ * names it otherwise (`--user` for `username`), so that a refusal names what was typed.
+ * Fields not listed keep their name.
  */
 export type Flags = Readonly<Record<string, string>>;
 
@@ -26,8 +27,12 @@ export type CallApi = <M extends ApiMethod>(method: M, input: ApiInput<M>, flags
 function describeArguments(error: z.ZodError, flags: Flags): string {
   return error.issues
     .map((issue) => {
-      const [field, ...rest] = issue.path.map(String);
-      const where = field === undefined ? 'value' : [flags[field] ?? field, ...rest].join('.');
+      const path = issue.path.map(String);
+      const dotted = path.join('.');
+      const [field, ...rest] = path;
+      const where =
+        flags[dotted] ??
+        (field !== undefined && flags[field] !== undefined ? [flags[field], ...rest].join('.') : dotted || 'value');
       return `${where} ${issue.message}`;
     })
     .join('; ');

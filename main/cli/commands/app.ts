@@ -1,13 +1,19 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { HeaderPreset, Role } from '../../common/apps.js';
-import { START_POLICIES, type RunInput, type RunPreset, type StartPolicy } from '../../common/apps.js';
+import type { RunInput, RunPreset, StartPolicy } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { splitCommandLine } from '../../core/launcher/command-line.js';
 import { withApi } from '../api.js';
 import { collect, print, type CommonOptions } from '../context.js';
 import { registerAppRun } from './app-run.js';
+
+/**
+ * The flags of apps.add the CLI names otherwise. The others keep the field's name, as the
+ * config file's `apps:` entries do.
+ */
+const APP_FLAGS = { 'run.start': '--start' };
 
 /** The run definition from `--run`/`--preset` and their companions, or undefined. */
 function runInput(o: AddOptions): RunInput | undefined {
@@ -20,9 +26,6 @@ function runInput(o: AddOptions): RunInput | undefined {
   }
   if (o.upstream !== undefined)
     throw new LatchkeyError('BAD_ARGUMENT', '--upstream does not go with --run or --preset');
-  if (!(START_POLICIES as readonly string[]).includes(o.start ?? '')) {
-    throw new LatchkeyError('BAD_ARGUMENT', `--start takes on-demand, auto or manual, not "${o.start}"`);
-  }
   const env: Record<string, string> = {};
   for (const pair of o.env ?? []) {
     const at = pair.indexOf('=');
@@ -89,19 +92,23 @@ export function registerApp(program: Command): void {
     .action(async (o: AddOptions) => {
       const run = runInput(o);
       await withApi(o, async (call) => {
-        const added = await call('apps.add', {
-          slug: o.slug,
-          upstream: o.upstream,
-          run,
-          name: o.name,
-          allowRoles: (o.allowRole ?? []) as Role[],
-          allowUsers: o.allowUser ?? [],
-          publicPaths: o.publicPath ?? [],
-          allowedOrigins: o.allowedOrigin ?? [],
-          headers: (o.preset === 'grafana' && o.headers === 'generic' ? 'grafana' : o.headers) as HeaderPreset,
-          preserveHost: o.preserveHost,
-          healthPath: o.healthPath,
-        });
+        const added = await call(
+          'apps.add',
+          {
+            slug: o.slug,
+            upstream: o.upstream,
+            run,
+            name: o.name,
+            allowRoles: (o.allowRole ?? []) as Role[],
+            allowUsers: o.allowUser ?? [],
+            publicPaths: o.publicPath ?? [],
+            allowedOrigins: o.allowedOrigin ?? [],
+            headers: (o.preset === 'grafana' && o.headers === 'generic' ? 'grafana' : o.headers) as HeaderPreset,
+            preserveHost: o.preserveHost,
+            healthPath: o.healthPath,
+          },
+          APP_FLAGS,
+        );
         if (added.run) {
           print(`added ${added.slug}, run by Latchkey (${added.run.preset}, start ${added.run.start})`);
         } else {
