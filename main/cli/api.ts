@@ -9,7 +9,7 @@ import { gatewayRuns } from './gateway-runs.js';
 /**
  * The console API on the command line (DESIGN: one service, three transports). The OS
  * user at the terminal may write the data directory, so may already do anything Latchkey
- * does: the CLI calls as the root admin would, and the audit log says `cli`.
+ * does: the CLI calls as the root admin would, and the audit log says `(cli)`.
  */
 export const CLI_CALLER: Caller = { kind: 'cli' };
 

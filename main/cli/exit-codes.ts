@@ -30,6 +30,8 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   STORAGE_IO: EXIT.storage,
   DB_BUSY: EXIT.busy,
   RESTORE_BLOCKED: EXIT.busy,
+  // The service's unexpected failure is a bug wherever it surfaces, as it is over HTTP and IPC.
+  INTERNAL_ERROR: EXIT.internal,
 };
 
 export function exitCodeOf(code: ErrorCode): number {

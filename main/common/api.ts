@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { appInputSchema, ROLES, SLUG_PATTERN, USERNAME_PATTERN, type App, type Role, type RunState } from './apps.js';
+import type { API_ROUTES } from './api-routes.js';
 import { parseDuration } from './duration.js';
 import type { IdentnState } from './identn.js';
 
 /**
- * The console API: one list of methods, each with its input schema and HTTP route. The
- * core implements every method once (main/core/api); the HTTP transport binds them at
+ * The console API: one list of methods, each with its input schema; its HTTP routes are in
+ * api-routes.ts, which must name the same methods (the type checker says so). The core
+ * implements every method once (main/core/api); the HTTP transport binds them at
  * /api/v1/… under `latchkey serve`, the desktop shell over IPC. A contract test fails
  * when a method lacks a binding.
  */
@@ -30,9 +32,8 @@ const lifetime = z
   });
 
 export const API = {
-  'config.get': { http: ['GET', '/api/v1/config'], input: empty, anyUser: true },
+  'config.get': { input: empty, anyUser: true },
   'identn.set': {
-    http: ['POST', '/api/v1/identn'],
     input: z.strictObject({
       impersonation: z.boolean().optional(),
       tokenizer: z.boolean().optional(),
@@ -41,22 +42,20 @@ export const API = {
       adminPassword: password.optional(),
     }),
   },
-  'apps.list': { http: ['GET', '/api/v1/apps'], input: empty },
-  'apps.health': { http: ['GET', '/api/v1/apps/health'], input: empty },
-  'apps.add': { http: ['POST', '/api/v1/apps'], input: appInputSchema },
-  'apps.update': { http: ['POST', '/api/v1/apps/update'], input: appInputSchema },
-  'apps.remove': { http: ['POST', '/api/v1/apps/remove'], input: z.strictObject({ slug }) },
+  'apps.list': { input: empty },
+  'apps.health': { input: empty },
+  'apps.add': { input: appInputSchema },
+  'apps.update': { input: appInputSchema },
+  'apps.remove': { input: z.strictObject({ slug }) },
   // Apps Latchkey runs: start, stop, restart and read logs; never define the command (see apps.add).
-  'apps.start': { http: ['POST', '/api/v1/apps/start'], input: z.strictObject({ slug }) },
-  'apps.stop': { http: ['POST', '/api/v1/apps/stop'], input: z.strictObject({ slug }) },
-  'apps.restart': { http: ['POST', '/api/v1/apps/restart'], input: z.strictObject({ slug }) },
+  'apps.start': { input: z.strictObject({ slug }) },
+  'apps.stop': { input: z.strictObject({ slug }) },
+  'apps.restart': { input: z.strictObject({ slug }) },
   'apps.logs': {
-    http: ['GET', '/api/v1/apps/logs'],
     input: z.strictObject({ slug, lines: z.coerce.number().int().min(1).max(5_000).default(200) }),
   },
-  'users.list': { http: ['GET', '/api/v1/users'], input: empty },
+  'users.list': { input: empty },
   'users.create': {
-    http: ['POST', '/api/v1/users'],
     input: z.strictObject({
       username,
       password,
@@ -66,41 +65,35 @@ export const API = {
     }),
   },
   'users.update': {
-    http: ['POST', '/api/v1/users/update'],
     input: z.strictObject({ username, role: role.optional(), enabled: z.boolean().optional() }),
   },
   'users.resetPassword': {
-    http: ['POST', '/api/v1/users/reset-password'],
     /** Without a password, one is generated and returned once. */
     input: z.strictObject({ username, password: password.optional(), enable: z.boolean().optional() }),
   },
-  'users.delete': { http: ['POST', '/api/v1/users/delete'], input: z.strictObject({ username }) },
-  'viewAs.get': { http: ['GET', '/api/v1/view-as'], input: empty },
-  'viewAs.start': { http: ['POST', '/api/v1/view-as'], input: z.strictObject({ username }) },
-  'viewAs.stop': { http: ['POST', '/api/v1/view-as/stop'], input: empty },
-  'tokens.list': { http: ['GET', '/api/v1/tokens'], input: empty },
+  'users.delete': { input: z.strictObject({ username }) },
+  'viewAs.get': { input: empty },
+  'viewAs.start': { input: z.strictObject({ username }) },
+  'viewAs.stop': { input: empty },
+  'tokens.list': { input: empty },
   'tokens.create': {
-    http: ['POST', '/api/v1/tokens'],
     input: z.strictObject({
       username,
       expires: lifetime.prefault('90d'),
       description: z.string().trim().max(200).default(''),
     }),
   },
-  'tokens.revoke': { http: ['POST', '/api/v1/tokens/revoke'], input: z.strictObject({ id: z.string().min(1) }) },
-  'bans.list': { http: ['GET', '/api/v1/bans'], input: empty },
+  'tokens.revoke': { input: z.strictObject({ id: z.string().min(1) }) },
+  'bans.list': { input: empty },
   'bans.lift': {
-    http: ['POST', '/api/v1/bans/lift'],
     // Not the username pattern: a ban may be on any name someone tried to sign in with.
     input: z.strictObject({ username: z.string().trim().toLowerCase().min(1, 'is required') }),
   },
   'account.changePassword': {
-    http: ['POST', '/api/v1/account/password'],
     anyUser: true,
     input: z.strictObject({ currentPassword: password, newPassword: password }),
   },
   'audit.list': {
-    http: ['GET', '/api/v1/audit'],
     input: z.strictObject({
       limit: z.coerce.number().int().min(1).max(500).default(50),
       offset: z.coerce.number().int().min(0).default(0),
@@ -108,12 +101,11 @@ export const API = {
       user: z.string().optional(),
     }),
   },
-  'about.get': { http: ['GET', '/api/v1/about'], input: empty, anyUser: true },
-} as const satisfies Record<string, ApiEntry>;
+  'about.get': { input: empty, anyUser: true },
+} as const satisfies Record<keyof typeof API_ROUTES, ApiEntry>;
 
 /** `anyUser`: any signed-in user may call it (their own account); otherwise Admins only. */
 interface ApiEntry {
-  http: readonly ['GET' | 'POST', string];
   input: z.ZodType;
   anyUser?: boolean;
 }

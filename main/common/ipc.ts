@@ -1,7 +1,8 @@
 import type { ApiInput, ApiMethod, ApiResults, ChangeKind } from './api.js';
+import type { ErrorCode } from './errors.js';
 
 /** What crosses IPC in the desktop app: errors as data, so their codes survive. */
-export type IpcReply<T> = { result: T } | { error: { code: string; message: string } };
+export type IpcReply<T> = { result: T } | { error: { code: ErrorCode; message: string } };
 
 /**
  * `window.latchkey` in the desktop app: one function per console API method, and one

@@ -4,6 +4,9 @@ import { appInputSchema, describeIssues, type App, type AppInput, type RunDefini
 import { LatchkeyError } from '../common/errors.js';
 import type { Config } from './config/config.js';
 import type { AppsRepo } from './db/apps-repo.js';
+import type { AuditRepo } from './db/audit-repo.js';
+import type { Db } from './db/open.js';
+import { writeTransaction } from './db/write.js';
 
 function runDefinition(r: z.output<typeof runInputSchema>): RunDefinition {
   return {
@@ -42,12 +45,38 @@ export function parseApp(input: AppInput, source: App['source']): App {
   };
 }
 
-/** Apps from the config file (pinned) and from the store, the file winning a shared slug. */
+/** The fields of an app a person sets, in the order an audit entry names the changed ones. */
+const FIELDS = [
+  'name',
+  'upstream',
+  'run',
+  'allowRoles',
+  'allowUsers',
+  'publicPaths',
+  'headers',
+  'preserveHost',
+  'allowedOrigins',
+  'healthPath',
+] as const satisfies readonly (keyof App)[];
+
+const changedFields = (before: App, after: App) =>
+  FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+
+/** Where an app is reached, for the audit log: its upstream, or what Latchkey runs. */
+const whereOf = (app: App) => (app.run ? { runs: app.run.preset } : { upstream: app.upstream });
+
+/**
+ * Apps from the config file (pinned) and from the store, the file winning a shared slug.
+ * Every change is recorded in the audit log in the transaction that makes it, whichever
+ * transport asked (console, desktop window, tray, CLI): `actor` says who.
+ */
 export class AppService {
   private readonly fileApps: App[];
 
   constructor(
+    private readonly db: Db,
     private readonly repo: AppsRepo,
+    private readonly audit: AuditRepo,
     config: Config,
   ) {
     this.fileApps = config.get('apps').map((input) => parseApp(input, 'file'));
@@ -60,23 +89,41 @@ export class AppService {
     );
   }
 
-  add(input: AppInput): App {
+  add(input: AppInput, actor: string): App {
     const app = parseApp(input, 'stored');
     this.assertNotPinned(app.slug);
-    this.repo.insert(app);
+    writeTransaction(this.db, () => {
+      this.repo.insert(app);
+      this.audit.record('app.added', actor, app.slug, whereOf(app));
+      if (app.run) this.audit.record('app.run-defined', actor, app.slug, { preset: app.run.preset });
+    });
     return app;
   }
 
-  update(input: AppInput): App {
+  update(input: AppInput, actor: string): App {
     const app = parseApp(input, 'stored');
     this.assertNotPinned(app.slug);
-    if (!this.repo.update(app)) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${app.slug}"`);
+    writeTransaction(this.db, () => {
+      const before = this.repo.list().find((a) => a.slug === app.slug);
+      if (!before || !this.repo.update(app)) {
+        throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${app.slug}"`);
+      }
+      const changed = changedFields(before, app);
+      this.audit.record('app.updated', actor, app.slug, { changed });
+      // Defining what Latchkey runs is running code: its own entry, as when the app was added.
+      if (app.run && changed.includes('run')) {
+        this.audit.record('app.run-defined', actor, app.slug, { preset: app.run.preset });
+      }
+    });
     return app;
   }
 
-  remove(slug: string): void {
+  remove(slug: string, actor: string): void {
     this.assertNotPinned(slug);
-    if (!this.repo.delete(slug)) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${slug}"`);
+    writeTransaction(this.db, () => {
+      if (!this.repo.delete(slug)) throw new LatchkeyError('APP_NOT_FOUND', `no app with slug "${slug}"`);
+      this.audit.record('app.removed', actor, slug);
+    });
   }
 
   private assertNotPinned(slug: string): void {

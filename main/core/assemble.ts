@@ -1,7 +1,7 @@
 import { LatchkeyError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { createConsoleApi, type ConsoleApi } from './api/service.js';
-import { createAuth } from './auth/index.js';
+import { createAuth, type AuthDeps } from './auth/index.js';
 import type { Sleep } from './auth/regulation.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config/config.js';
@@ -20,8 +20,6 @@ import { proveWritable } from './data-dir.js';
 import { storeError } from './db/errors.js';
 import { REQUEST_BUSY_TIMEOUT_MS, setBusyTimeout } from './db/open.js';
 import { openStore, type Store } from './store.js';
-
-import type { AuthDeps } from './gateway/sign-in.js';
 
 export interface CoreOptions {
   dataDir: string;
@@ -83,7 +81,7 @@ export async function assembleCore(options: CoreOptions): Promise<CoreParts> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLogger;
   const config = loadConfig({ file: options.configFile, dataDir: options.dataDir, env });
-  const store = await openStore({ dataDir: options.dataDir, config, clock });
+  const store = await openStore({ dataDir: options.dataDir, config, clock, log });
 
   let listening: Listening | undefined;
   let pools: UpstreamPools | undefined;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mintConsoleLink } from './api/console-sessions.js';
+import { mintConsoleLink } from './auth/console-sessions.js';
 import type { ConsoleApi } from './api/service.js';
 import { assembleCore, type CoreOptions } from './assemble.js';
 import type { ChangeFeed } from './feed.js';

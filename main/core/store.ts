@@ -13,6 +13,7 @@ import { SettingsRepo } from './db/settings-repo.js';
 import { UsersRepo } from './db/users-repo.js';
 import { storeError } from './db/errors.js';
 import { holdStoreLock } from './store-lock.js';
+import { stderrLogger, type Logger } from './log.js';
 
 /** Everything kept in the data directory, opened once per process. */
 export interface Store {
@@ -35,6 +36,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   config: Config;
   clock: Clock;
+  /** Where a stored value that fails its schema is told (once); stderr by default. */
+  log?: Logger;
 }
 
 /**
@@ -43,7 +46,7 @@ export interface OpenStoreOptions {
  * store lock until it closes the store, so `restore` knows it is there; and a directory
  * set up before never starts over when its database is missing, empty or damaged.
  */
-export async function openStore({ dataDir, config, clock }: OpenStoreOptions): Promise<Store> {
+export async function openStore({ dataDir, config, clock, log }: OpenStoreOptions): Promise<Store> {
   ensureDataDir(dataDir);
   const files = dataFiles(dataDir);
   let lock: ReturnType<typeof holdStoreLock> | undefined;
@@ -52,12 +55,13 @@ export async function openStore({ dataDir, config, clock }: OpenStoreOptions): P
     lock = holdStoreLock(files.lock, dataDir);
     // Under the lock: no restore swaps the file between this check and the open.
     db = openDatabase(files.database, undefined, { setUpBefore: wasSetUp(files) });
-    const settings = new SettingsRepo(db, clock);
+    const settings = new SettingsRepo(db, clock, (line) => (log ?? stderrLogger(undefined)).warn(line));
     const users = new UsersRepo(db, clock);
-    const apps = new AppService(new AppsRepo(db, clock), config);
+    const audit = new AuditRepo(db, clock);
+    const apps = new AppService(db, new AppsRepo(db, clock), audit, config);
     await ensureRootAdmin({ db, config, settings, users, passwordFile: files.initialAdminPassword });
     markSetUp(files);
-    return assemble({ dataDir, files, db, config, clock, settings, users, apps, lock });
+    return assemble({ dataDir, files, db, config, clock, settings, users, audit, apps, lock });
   } catch (error) {
     db?.close();
     lock?.release();
@@ -73,11 +77,12 @@ interface StoreParts {
   clock: Clock;
   settings: SettingsRepo;
   users: UsersRepo;
+  audit: AuditRepo;
   apps: AppService;
   lock: { release(): void };
 }
 
-function assemble({ dataDir, files, db, config, clock, settings, users, apps, lock }: StoreParts): Store {
+function assemble({ dataDir, files, db, config, clock, settings, users, audit, apps, lock }: StoreParts): Store {
   return {
     dataDir,
     files,
@@ -89,7 +94,7 @@ function assemble({ dataDir, files, db, config, clock, settings, users, apps, lo
     sessions: new SessionsRepo(db),
     tokens: new TokensRepo(db),
     regulation: new RegulationRepo(db),
-    audit: new AuditRepo(db, clock),
+    audit,
     apps,
     close: () => {
       db.close();

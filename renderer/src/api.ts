@@ -1,49 +1,22 @@
 import type { ApiInput, ApiMethod, ApiResults, ChangeKind } from '../../main/common/api.js';
+import { API_ROUTES } from '../../main/common/api-routes.js';
 import type { GlobalConfigResponse } from '../../main/common/identn.js';
+import type { ErrorCode } from '../../main/common/errors.js';
 import type { ConsoleBridge, IpcReply } from '../../main/common/ipc.js';
 
 export type { ApiInput, ApiMethod, ApiResults, ChangeKind };
 
 /**
- * The HTTP route of every console API method: a copy of `API[m].http` in
- * main/common/api.ts (the renderer may import only types from there). A test checks
- * that the two agree.
+ * What a failed call is known by: the API's error code (`LAST_ADMIN`…), or `NETWORK` /
+ * `HTTP_<status>` when there was no error body. Typed, so that a screen comparing with a
+ * misspelt code fails typecheck instead of never matching.
  */
-export const ROUTES = {
-  'config.get': ['GET', '/api/v1/config'],
-  'identn.set': ['POST', '/api/v1/identn'],
-  'apps.list': ['GET', '/api/v1/apps'],
-  'apps.health': ['GET', '/api/v1/apps/health'],
-  'apps.add': ['POST', '/api/v1/apps'],
-  'apps.update': ['POST', '/api/v1/apps/update'],
-  'apps.remove': ['POST', '/api/v1/apps/remove'],
-  'apps.start': ['POST', '/api/v1/apps/start'],
-  'apps.stop': ['POST', '/api/v1/apps/stop'],
-  'apps.restart': ['POST', '/api/v1/apps/restart'],
-  'apps.logs': ['GET', '/api/v1/apps/logs'],
-  'users.list': ['GET', '/api/v1/users'],
-  'users.create': ['POST', '/api/v1/users'],
-  'users.update': ['POST', '/api/v1/users/update'],
-  'users.resetPassword': ['POST', '/api/v1/users/reset-password'],
-  'users.delete': ['POST', '/api/v1/users/delete'],
-  'viewAs.get': ['GET', '/api/v1/view-as'],
-  'viewAs.start': ['POST', '/api/v1/view-as'],
-  'viewAs.stop': ['POST', '/api/v1/view-as/stop'],
-  'tokens.list': ['GET', '/api/v1/tokens'],
-  'tokens.create': ['POST', '/api/v1/tokens'],
-  'tokens.revoke': ['POST', '/api/v1/tokens/revoke'],
-  'bans.list': ['GET', '/api/v1/bans'],
-  'bans.lift': ['POST', '/api/v1/bans/lift'],
-  'account.changePassword': ['POST', '/api/v1/account/password'],
-  'audit.list': ['GET', '/api/v1/audit'],
-  'about.get': ['GET', '/api/v1/about'],
-} as const satisfies Record<ApiMethod, readonly ['GET' | 'POST', string]>;
+export type ApiErrorCode = ErrorCode | 'NETWORK' | `HTTP_${number}`;
 
 /** A request that failed: the API's error code and message, or a transport failure. */
 export class ApiError extends Error {
   constructor(
-    /** The API's error code (`LAST_ADMIN`…), or `NETWORK` / `HTTP_<status>` when there was no error body. */
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     /** The HTTP status; 0 when Latchkey did not answer. */
     readonly status: number,
@@ -55,7 +28,7 @@ export class ApiError extends Error {
 
 interface Envelope<T> {
   data?: T;
-  error?: { code?: string; message?: string };
+  error?: { code?: ErrorCode; message?: string };
 }
 
 function queryOf(input: object): string {
@@ -84,7 +57,7 @@ async function request<T>(httpMethod: 'GET' | 'POST', url: string, body?: unknow
   }
   const envelope = (await response.json().catch(() => ({}))) as Envelope<T>;
   if (!response.ok || envelope.error) {
-    const code = envelope.error?.code ?? `HTTP_${response.status}`;
+    const code: ApiErrorCode = envelope.error?.code ?? `HTTP_${response.status}`;
     const message = envelope.error?.message ?? `Latchkey answered HTTP ${response.status}`;
     throw new ApiError(code, message, response.status);
   }
@@ -105,7 +78,7 @@ export async function call<M extends ApiMethod>(method: M, input: ApiInput<M>): 
     if ('error' in reply) throw new ApiError(reply.error.code, reply.error.message, 0);
     return reply.result;
   }
-  const [httpMethod, path] = ROUTES[method];
+  const [httpMethod, path] = API_ROUTES[method];
   return httpMethod === 'GET' ? request(httpMethod, path + queryOf(input as object)) : request(httpMethod, path, input);
 }
 

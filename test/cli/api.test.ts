@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTORS } from '../../main/common/audit.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDataDir } from '../helpers/data-dir.js';
 
@@ -12,6 +13,9 @@ function dataDir(): string {
   cleanups.push(data.remove);
   return data.dir;
 }
+
+/** Who the audit log says acted when the command line did. */
+const CLI = SYSTEM_ACTORS.cli;
 
 const COMMANDS = fileURLToPath(new URL('../../main/cli/commands/', import.meta.url));
 
@@ -81,10 +85,10 @@ describe('the CLI as a caller of the console API', () => {
     expect(runCli(['view-as', '--stop', '--data-dir', dir]).stdout).toBe('stopped viewing as ann\n');
     expect(runCli(['token', 'create', '--user', 'ann', '--data-dir', dir]).status).toBe(0);
     expect(audit(dir).slice(0, 4)).toEqual([
-      'token.created cli ann null',
-      'viewas.stopped admin ann "cli"',
-      'viewas.started admin ann "cli"',
-      'user.created cli ann null',
+      `token.created ${CLI} ann null`,
+      `viewas.stopped admin ann "${CLI}"`,
+      `viewas.started admin ann "${CLI}"`,
+      `user.created ${CLI} ann null`,
     ]);
   });
 
@@ -97,7 +101,7 @@ describe('the CLI as a caller of the console API', () => {
       /^latchkey: no Latchkey runs the apps of .*; start it \(latchkey serve or the desktop app\) first\n$/,
     );
     expect(res.status).toBe(1);
-    expect(audit(dir)[0]).toBe('app.run-defined cli m null');
+    expect(audit(dir)[0]).toBe(`app.run-defined ${CLI} m null`);
     expect(runCli(['app', 'list', '--data-dir', dir]).stdout).toMatch(/^m +runs sleep +generic +stopped\n$/);
   });
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTORS } from '../../main/common/audit.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDataDir } from '../helpers/data-dir.js';
 
@@ -22,8 +23,8 @@ describe('latchkey keys', () => {
       detail: { kid?: string };
     }[];
     expect(audit.filter((e) => e.kind === 'keys.rotated').map((e) => [e.actor, e.detail.kid])).toEqual([
-      ['cli', kid(second.stdout)],
-      ['cli', kid(first.stdout)],
+      [SYSTEM_ACTORS.cli, kid(second.stdout)],
+      [SYSTEM_ACTORS.cli, kid(first.stdout)],
     ]);
   });
 });

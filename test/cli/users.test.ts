@@ -72,8 +72,8 @@ describe('latchkey admin user', () => {
     runCli(['admin', 'user', 'reset-password', '--username', 'ann', '--password', 'ann password 2', '--data-dir', dir]);
     const audit = runCli(['audit', '--limit', '2', '--data-dir', dir]).stdout.trim().split('\n');
     expect(audit).toHaveLength(2);
-    expect(audit[0]).toMatch(/password\.reset +cli → ann/);
-    expect(audit[1]).toMatch(/user\.created +cli → ann +\{"role":"ReadOnly"\}/);
+    expect(audit[0]).toMatch(/password\.reset +\(cli\) → ann/);
+    expect(audit[1]).toMatch(/user\.created +\(cli\) → ann +\{"role":"ReadOnly"\}/);
     expect(runCli(['audit', '--limit', 'lots', '--data-dir', dir]).stderr).toMatch(/--limit takes a number/);
   });
 });

@@ -21,7 +21,7 @@ const WRITER = `
 import { assembleCore } from './dist/main/core/assemble.js';
 const core = await assembleCore({ dataDir: process.argv[1], env: {}, port: 0 });
 for (let n = 0; ; n += 1) {
-  core.store.apps.add({ slug: 'app-' + n, upstream: 'http://127.0.0.1:' + (1024 + (n % 60000)) });
+  core.store.apps.add({ slug: 'app-' + n, upstream: 'http://127.0.0.1:' + (1024 + (n % 60000)) }, 'test');
   process.stdout.write('ack ' + n + '\\n');
   if (n % 20 === 0) await new Promise((r) => setImmediate(r));
 }

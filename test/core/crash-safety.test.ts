@@ -25,7 +25,7 @@ const core = await assembleCore({ dataDir: process.argv[1], env: {}, port: 0 });
 await core.listen();
 const start = Number(process.argv[2]);
 for (let n = start; ; n += 1) {
-  core.store.apps.add({ slug: 'app-' + n, upstream: 'http://127.0.0.1:' + (1024 + (n % 60000)) });
+  core.store.apps.add({ slug: 'app-' + n, upstream: 'http://127.0.0.1:' + (1024 + (n % 60000)) }, 'test');
   process.stdout.write('ack ' + n + '\\n');
   if (n % 20 === 0) await new Promise((r) => setImmediate(r));
 }
@@ -122,7 +122,7 @@ const ack = (kind, n) => process.stdout.write('ack ' + kind + ' ' + n + '\\n');
 const root = findRootUser(store.settings, store.users);
 if (!root.passwordChosen) await resetPassword(store, { username: root.username, password: 'crash test password' }, 'crash-test');
 for (let i = 0; ; i += 1) {
-  store.apps.add({ slug: 'app-' + app, upstream: 'http://127.0.0.1:' + (1024 + (app % 60000)) });
+  store.apps.add({ slug: 'app-' + app, upstream: 'http://127.0.0.1:' + (1024 + (app % 60000)) }, 'test');
   ack('app', app++);
   store.db.transaction(() => {
     const username = 'user-' + user;

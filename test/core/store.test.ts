@@ -122,7 +122,7 @@ describe('a data directory set up before (a damaged store fails closed)', () => 
   /** A set-up directory with one app, closed, and what its database must hold afterwards. */
   async function setUp(): Promise<string> {
     const store = await open();
-    store.apps.add({ slug: 'grafana', upstream: 'http://127.0.0.1:3000' });
+    store.apps.add({ slug: 'grafana', upstream: 'http://127.0.0.1:3000' }, 'test');
     store.close();
     expect(existsSync(join(store.dataDir, 'latchkey.initialized'))).toBe(true);
     return store.dataDir;

@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../main/core/auth/console-sessions.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { hasChromium, launchChromium, type Chromium } from './helpers/chromium.js';
 
@@ -47,7 +47,7 @@ describe.skipIf(!hasChromium)('the console with the keyboard alone (needs Chromi
     await page.goto(mintConsoleLink(gw.core.store, gw.port));
     await tabTo('Open the console');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await page.getByRole('heading', { name: 'Home' }).waitFor();
 
     await tabTo('Users');
     await page.keyboard.press('Enter');

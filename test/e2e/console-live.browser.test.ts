@@ -43,6 +43,8 @@ describe.skipIf(!hasChromium)('the console follows changes made elsewhere (needs
     const link = serve.lines.find((l) => l.startsWith('console: '))?.slice('console: '.length) ?? '';
     await page.goto(link);
     await page.getByRole('button', { name: 'Open the console' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    await nav('Apps').click();
     await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
   });
 
@@ -62,6 +64,18 @@ describe.skipIf(!hasChromium)('the console follows changes made elsewhere (needs
     await page.getByText('No apps yet').waitFor();
     cli('app', 'add', '--slug', 'echo', '--name', 'Echo', '--upstream', up.url);
     await page.getByRole('heading', { name: 'Echo' }).waitFor({ timeout: LIVE_MS });
+    expect(loads).toBe(before);
+  });
+
+  it('the home screen shows an app added and its audit entry, by the CLI, within 2 s, without a reload', async () => {
+    const before = loads;
+    await nav('Home').click();
+    await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    cli('app', 'add', '--slug', 'notes', '--name', 'Notes', '--upstream', up.url);
+    await page.getByRole('link', { name: 'Open Notes' }).waitFor({ timeout: LIVE_MS });
+    await page.getByText('App added: notes, by the CLI').waitFor({ timeout: LIVE_MS });
+    cli('app', 'remove', '--slug', 'notes');
+    await page.getByText('App removed: notes, by the CLI').waitFor({ timeout: LIVE_MS });
     expect(loads).toBe(before);
   });
 

@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../main/core/auth/console-sessions.js';
 import { createToken } from '../../main/core/auth/service-accounts.js';
 import { createUser } from '../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)('stored XSS payloads are shown as text (needs Chro
     gw = await startGateway();
     const store = gw.core.store;
     PAYLOADS.forEach((payload, i) => {
-      store.apps.add({ slug: `xss${i}`, name: payload, upstream: 'http://127.0.0.1:9' });
+      store.apps.add({ slug: `xss${i}`, name: payload, upstream: 'http://127.0.0.1:9' }, 'test');
     });
     await createUser(
       store,
@@ -60,8 +60,8 @@ describe.skipIf(!hasChromium)('stored XSS payloads are shown as text (needs Chro
     const link = new URL(mintConsoleLink(gw.core.store, gw.port));
     await page.goto(link.href);
     await page.getByRole('button', { name: 'Open the console' }).click();
-    await page.getByRole('heading', { name: 'Apps' }).waitFor();
-    for (const screen of ['apps', 'users', 'tokens', 'audit', 'view-as']) {
+    await page.getByRole('heading', { name: 'Home' }).waitFor();
+    for (const screen of ['home', 'apps', 'users', 'tokens', 'audit', 'view-as']) {
       await page.goto(`${gw.origin()}/#/${screen}`);
       await page.waitForLoadState('networkidle');
       await expectInert(screen);

@@ -63,7 +63,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.httpControlPlane === undefined ? {} : { httpControlPlane: options.httpControlPlane }),
   });
-  for (const app of options.apps ?? []) core.store.apps.add(app);
+  for (const app of options.apps ?? []) core.store.apps.add(app, 'test');
   const { port } = await core.listen();
 
   const host = (slug = 'latchkey') => `${slug}.localhost:${port}`;

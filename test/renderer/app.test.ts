@@ -61,7 +61,18 @@ describe('the console shell', () => {
       within(nav)
         .getAllByRole('link')
         .map((a) => a.textContent),
-    ).toEqual(['Apps', 'Identity', 'Users', 'View as', 'Service accounts', 'Bans', 'Audit log', 'Account', 'About']);
+    ).toEqual([
+      'Home',
+      'Apps',
+      'Identity',
+      'Users',
+      'View as',
+      'Service accounts',
+      'Bans',
+      'Audit log',
+      'Account',
+      'About',
+    ]);
   });
 
   it('the impersonation banner never lies: a mode changed elsewhere (CLI) turns it without a reload', async () => {

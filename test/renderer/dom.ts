@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { flushSync, mount, unmount, type Component } from 'svelte';
 import { vi } from 'vitest';
-import { ApiError, call, type ApiMethod, type ApiResults } from '../../renderer/src/api.js';
+import { ApiError, call, type ApiErrorCode, type ApiMethod, type ApiResults } from '../../renderer/src/api.js';
 import type { ConfigDto } from '../../main/common/api.js';
 
 /**
@@ -23,13 +23,13 @@ export function answer(answers: Answers): void {
   vi.mocked(call).mockImplementation(((method: ApiMethod, input: unknown) => {
     let value = answers[method] as unknown;
     if (typeof value === 'function') value = (value as (i: unknown) => unknown)(input);
-    if (value === undefined) return Promise.reject(new ApiError('NOT_MOCKED', `${method} is not mocked`, 500));
+    if (value === undefined) return Promise.reject(new ApiError('INTERNAL_ERROR', `${method} is not mocked`, 500));
     if (value === 'pending') return new Promise(() => {});
     return value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
   }) as typeof call);
 }
 
-export const failure = (code = 'DB_UNAVAILABLE', message = 'the database cannot be read', status = 503) =>
+export const failure = (code: ApiErrorCode = 'DB_UNAVAILABLE', message = 'the database cannot be read', status = 503) =>
   new ApiError(code, message, status);
 
 const mounted: Record<string, unknown>[] = [];

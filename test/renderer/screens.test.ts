@@ -9,6 +9,7 @@ import Bans from '../../renderer/src/console/screens/Bans.svelte';
 import Tokens from '../../renderer/src/console/screens/Tokens.svelte';
 import Users from '../../renderer/src/console/screens/Users.svelte';
 import ViewAs from '../../renderer/src/console/screens/ViewAs.svelte';
+import { toast } from '../../renderer/src/console/ui/toast.svelte.js';
 import { answer, cleanup, config, failure, render, user, type Answers } from './dom.js';
 
 vi.mock('svelte', () => import(/* @vite-ignore */ `${'/node_modules/svelte/src/index-client.js'}`));
@@ -125,7 +126,7 @@ const CASES: Case[] = [
         ],
         hasMore: true,
       },
-      text: /user\.created/,
+      text: /^rita$/,
     },
     failed: /Loading the audit log failed/,
   },
@@ -178,6 +179,41 @@ describe('Apps', () => {
     expect(open.getAttribute('target')).toBe('_blank');
     expect(open.getAttribute('rel')).toBe('noopener');
     expect(await screen.findByLabelText('Health: Down')).toBeTruthy();
+  });
+
+  it('shows one action on a tile, Open; the rest are in a small menu that Escape closes', async () => {
+    answer({ 'apps.list': [app], 'apps.health': { grafana: 'up' } });
+    render(Apps, props);
+    const tile = (await screen.findByRole('heading', { name: 'Grafana' })).closest('article') as HTMLElement;
+    expect(
+      within(tile)
+        .getAllByRole('button')
+        .map((b) => b.getAttribute('aria-label')),
+    ).toEqual(['More actions for Grafana']);
+    expect(within(tile).getAllByRole('link', { name: 'Open Grafana' })).toHaveLength(1);
+    const more = within(tile).getByRole('button', { name: 'More actions for Grafana' });
+    await fireEvent.click(more);
+    expect(more.getAttribute('aria-expanded')).toBe('true');
+    await vi.waitFor(() =>
+      expect(document.activeElement).toBe(within(tile).getByRole('button', { name: 'Edit Grafana' })),
+    );
+    expect(within(tile).getByRole('button', { name: 'Remove Grafana' })).toBeTruthy();
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    expect(within(tile).queryByRole('button', { name: 'Edit Grafana' })).toBeNull();
+    expect(document.activeElement).toBe(more);
+  });
+
+  it('the empty list has the action that fills it, and a removal says what changed', async () => {
+    let apps = [app];
+    answer({ 'apps.list': () => apps, 'apps.health': {}, 'apps.remove': () => ((apps = []), { removed: 'grafana' }) });
+    render(Apps, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'More actions for Grafana' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Remove Grafana' }));
+    await fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Remove app' }));
+    expect(await screen.findByText('No apps yet. Add one to put a local tool behind Latchkey.')).toBeTruthy();
+    const empty = screen.getByText(/No apps yet/).parentElement as HTMLElement;
+    expect(within(empty).getByRole('button', { name: 'Add app' })).toBeTruthy();
+    expect(toast.message).toBe('Grafana removed: http://grafana.localhost:7780/ no longer answers.');
   });
 });
 
@@ -310,11 +346,13 @@ describe('Apps that Latchkey runs', () => {
     const lines = screen.getByLabelText('Last log lines of Notebook');
     expect(lines.textContent).toContain('<script>alert(1)</script>');
     expect(lines.querySelector('script')).toBeNull();
-    expect(screen.queryByRole('button', { name: 'Edit Notebook' })).toBeNull();
     expect(screen.getByText('Only through Latchkey (a Unix socket only you can open)')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'More actions for Notebook' }));
+    expect(screen.queryByRole('button', { name: 'Edit Notebook' })).toBeNull();
     await fireEvent.click(screen.getByRole('button', { name: 'Start Notebook' }));
     expect(await screen.findByLabelText('State: Running')).toBeTruthy();
     expect(calls).toEqual(['{"slug":"nb"}']);
+    await fireEvent.click(screen.getByRole('button', { name: 'More actions for Notebook' }));
     expect(screen.getByRole('button', { name: 'Stop Notebook' })).toBeTruthy();
   });
 
@@ -325,6 +363,7 @@ describe('Apps that Latchkey runs', () => {
       'apps.logs': { lines: ['[I NotebookApp] Serving notebooks', '[W NotebookApp] All authentication is disabled'] },
     });
     render(Apps, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'More actions for Notebook' }));
     await fireEvent.click(await screen.findByRole('button', { name: 'Logs of Notebook' }));
     const dialog = await screen.findByRole('dialog', { name: 'Log of Notebook' });
     const log = within(dialog).getByLabelText('Log lines of Notebook');

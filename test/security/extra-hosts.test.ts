@@ -35,7 +35,7 @@ function dataDir(): string {
 async function loginGateway(up?: Upstream): Promise<{ core: TestCore; port: number; host(slug: string): string }> {
   const dir = dataDir();
   const first = await createCoreForTests({ dataDir: dir, env: LOGINS, port: 0 });
-  if (up) first.store.apps.add({ slug: 'echo', upstream: up.url });
+  if (up) first.store.apps.add({ slug: 'echo', upstream: up.url }, 'test');
   setIdentn(first.store, { impersonation: false }, 'test');
   await first.close();
   const core = await createCoreForTests({ dataDir: dir, env: { ...LOGINS, ...EXTRA }, port: 0 });

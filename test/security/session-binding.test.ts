@@ -5,7 +5,7 @@
  * another user may hold only so many connections in login mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../main/core/auth/console-sessions.js';
 import { PENDING_PER_SESSION } from '../../main/core/auth/handoff.js';
 import { FOREIGN_CONNECTIONS_PER_USER } from '../../main/core/gateway/admission.js';
 import { createUser } from '../../main/core/users-service.js';

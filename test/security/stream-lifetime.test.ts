@@ -227,13 +227,13 @@ describe('with logins on: streams end with the identity that opened them', () =>
     const headers = tokenHeader(username);
     const events = await openEvents(gw, 'doomed', headers);
     const socket = await openSocket(gw, 'doomed', headers);
-    gw.core.store.apps.update({ slug: 'doomed', upstream: up.url, allowUsers: ['someone-else'] });
+    gw.core.store.apps.update({ slug: 'doomed', upstream: up.url, allowUsers: ['someone-else'] }, 'test');
     expect((await endedWithin(events)).complete).toBe(false);
     expect(await closedWithin(socket)).toBe(1008);
 
-    gw.core.store.apps.update({ slug: 'doomed', upstream: up.url });
+    gw.core.store.apps.update({ slug: 'doomed', upstream: up.url }, 'test');
     const again = await openSocket(gw, 'doomed', headers);
-    gw.core.store.apps.remove('doomed');
+    gw.core.store.apps.remove('doomed', 'test');
     expect(await closedWithin(again)).toBe(1008);
   });
 
@@ -270,17 +270,17 @@ describe('with logins on: streams end with the identity that opened them', () =>
   it('a WebSocket let in by an extra allowed origin is closed once the app no longer allows that origin (CSWSH after the fact)', async () => {
     const { username } = await newUser();
     const origin = 'http://tool.localhost:3000';
-    gw.core.store.apps.add({ slug: 'embed', upstream: up.url, allowedOrigins: [origin] });
+    gw.core.store.apps.add({ slug: 'embed', upstream: up.url, allowedOrigins: [origin] }, 'test');
     const socket = await openSocket(gw, 'embed', { ...tokenHeader(username), Origin: origin });
     await echoes(socket);
-    gw.core.store.apps.update({ slug: 'embed', upstream: up.url });
+    gw.core.store.apps.update({ slug: 'embed', upstream: up.url }, 'test');
     expect(await closedWithin(socket)).toBe(1008);
   });
 
   it('an event stream opened without identity on a public path is cut once the path is no longer public', async () => {
-    gw.core.store.apps.add({ slug: 'ingest', upstream: up.url, publicPaths: ['/events'] });
+    gw.core.store.apps.add({ slug: 'ingest', upstream: up.url, publicPaths: ['/events'] }, 'test');
     const events = await openEvents(gw, 'ingest', {});
-    gw.core.store.apps.update({ slug: 'ingest', upstream: up.url });
+    gw.core.store.apps.update({ slug: 'ingest', upstream: up.url }, 'test');
     expect((await endedWithin(events)).complete).toBe(false);
   });
 
@@ -299,7 +299,7 @@ describe('with logins on: streams end with the identity that opened them', () =>
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     try {
       const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
-      gw.core.store.apps.add({ slug: 'no-ws', upstream: plainUrl });
+      gw.core.store.apps.add({ slug: 'no-ws', upstream: plainUrl }, 'test');
       const { username } = await newUser();
       const { token, view } = createToken(gw.core.store, { username, lifetimeMs: 3_600_000 }, 'test');
       const events = await openEvents(gw, 'no-ws', {
@@ -348,10 +348,13 @@ describe('with logins on: streams end with the identity that opened them', () =>
     });
     await new Promise<void>((resolve) => partial.listen(0, '127.0.0.1', resolve));
     try {
-      gw.core.store.apps.add({
-        slug: 'partial',
-        upstream: `http://127.0.0.1:${(partial.address() as AddressInfo).port}`,
-      });
+      gw.core.store.apps.add(
+        {
+          slug: 'partial',
+          upstream: `http://127.0.0.1:${(partial.address() as AddressInfo).port}`,
+        },
+        'test',
+      );
       const { username } = await newUser();
       const { token, view } = createToken(gw.core.store, { username, lifetimeMs: 3_600_000 }, 'test');
       const socket = await openSocket(gw, 'partial', { Authorization: `Bearer Latchkey-${token}` });

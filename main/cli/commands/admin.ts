@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Role } from '../../common/apps.js';
 import { LatchkeyError } from '../../common/errors.js';
-import { mintConsoleLink } from '../../core/api/console-sessions.js';
+import { mintConsoleLink } from '../../core/auth/console-sessions.js';
 import { withApi } from '../api.js';
 import { print, when, withStore, type CommonOptions } from '../context.js';
 

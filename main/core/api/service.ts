@@ -8,11 +8,13 @@ import type {
   RunStatusDto,
 } from '../../common/api.js';
 import type { App, AppInput } from '../../common/apps.js';
+import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
 import { liftBan } from '../auth/regulation.js';
 import { findRootUser } from '../auth/root-admin.js';
 import { generatePassword } from '../auth/passwords.js';
+import { canTellPeerUser } from '../auth/peer-binding.js';
 import { createToken, listTokens, revokeToken } from '../auth/service-accounts.js';
 import {
   globalViewAs,
@@ -25,7 +27,6 @@ import {
 import type { SessionRow } from '../db/sessions-repo.js';
 import type { User } from '../db/users-repo.js';
 import { writeTransaction } from '../db/write.js';
-import { canTellPeerUser } from '../gateway/peer-user.js';
 import { setIdentn } from '../identn-service.js';
 import { currentIdentn } from '../config/identn.js';
 import type { Store } from '../store.js';
@@ -54,7 +55,7 @@ const stoppedStatus = (): RunStatusDto => ({ state: 'stopped', reason: null, pid
  * client of their connection, `uid:<n>`, see Regulation, for what is regulated), or the
  * command line. The desktop window calls as the console link does, marked `via:
  * 'desktop'`. The CLI is the OS user at the terminal, who may write the data directory
- * and so is trusted as the root admin; the audit log names it `cli`. Only the desktop
+ * and so is trusted as the root admin; the audit log names it `(cli)`. Only the desktop
  * window and the CLI (and the config file, which does not come through here) may define
  * a command.
  */
@@ -137,9 +138,15 @@ type Handlers = {
   [M in ApiMethod]: (input: ApiParsedInput<M>, caller: Caller) => Promise<ApiResults[M]> | ApiResults[M];
 };
 
-/** The audit log's actor for a caller. */
-const actorOf = (caller: Caller) =>
-  caller.kind === 'user' ? caller.user.username : caller.kind === 'cli' ? 'cli' : 'console';
+/**
+ * The audit log's actor for a caller: the user, else the command line, the desktop app
+ * (window and tray) or the console link, each as a marker no username can take.
+ */
+function actorOf(caller: Caller): string {
+  if (caller.kind === 'user') return caller.user.username;
+  if (caller.kind === 'cli') return SYSTEM_ACTORS.cli;
+  return caller.via === 'desktop' ? SYSTEM_ACTORS.desktop : SYSTEM_ACTORS.consoleLink;
+}
 
 function describeCaller(caller: Caller): ConsoleCaller {
   return caller.kind === 'user'
@@ -234,19 +241,15 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     },
     'apps.add': (input, caller) => {
       assertMayDefineRun(caller, input, undefined);
-      const app = store.apps.add(input);
-      if (app.run) store.audit.record('app.run-defined', actorOf(caller), app.slug, { preset: app.run.preset });
-      return app;
+      return store.apps.add(input, actorOf(caller));
     },
     'apps.update': (input, caller) => {
       const existing = store.apps.list().find((a) => a.slug === input.slug);
       assertMayDefineRun(caller, input, existing);
-      const app = store.apps.update(keepRun(input, existing));
-      if (input.run) store.audit.record('app.run-defined', actorOf(caller), app.slug, { preset: app.run?.preset });
-      return app;
+      return store.apps.update(keepRun(input, existing), actorOf(caller));
     },
-    'apps.remove': ({ slug }) => {
-      store.apps.remove(slug);
+    'apps.remove': ({ slug }, caller) => {
+      store.apps.remove(slug, actorOf(caller));
       return { removed: slug };
     },
     'users.list': () => listUsers(store),

@@ -1,7 +1,9 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
 import type { Role } from '../../common/apps.js';
+import { LatchkeyError } from '../../common/errors.js';
 import type { Clock } from '../clock.js';
+import type { StoredValue } from '../db/stored-settings.js';
 import type { Store } from '../store.js';
 
 const KEYS_KEY = 'assertion.keys';
@@ -13,13 +15,7 @@ const REUSE_MS = 60_000;
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 const CACHE_LIMIT = 10_000;
 
-interface StoredKey {
-  kid: string;
-  createdAt: number;
-  retiredAt: number | null;
-  privateJwk: JWK;
-  publicJwk: JWK;
-}
+type StoredKey = StoredValue<'assertion.keys'>[number];
 
 function newKey(now: number): StoredKey {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -33,7 +29,7 @@ function newKey(now: number): StoredKey {
 }
 
 function storedKeys(store: Store): StoredKey[] {
-  return (store.settings.get(KEYS_KEY) as StoredKey[] | undefined) ?? [];
+  return store.settings.get(KEYS_KEY) ?? [];
 }
 
 /** Creates the install's first signing key if it has none; kept in the owner-only database. */
@@ -93,6 +89,9 @@ export class AssertionSigner {
   reload(): void {
     const now = this.clock.now();
     const keys = storedKeys(this.store);
+    // None readable (the row damaged or removed by hand): keep the keys already loaded, so
+    // apps can still verify what is signed, rather than publish an empty set.
+    if (keys.length === 0 && this.current) return;
     const live = keys.filter((k) => k.retiredAt === null).at(-1);
     if (live && live.kid !== this.current?.kid) {
       this.current = { kid: live.kid, key: createPrivateKey({ key: live.privateJwk as never, format: 'jwk' }) };
@@ -112,7 +111,8 @@ export class AssertionSigner {
 
   async sign(identity: AssertedIdentity, audience: string, issuer: string): Promise<string> {
     const signer = this.current;
-    if (!signer) throw new Error('no assertion signing key');
+    // No key, no identity: the request is refused (503), never proxied without its assertion.
+    if (!signer) throw new LatchkeyError('GATEWAY_UNAVAILABLE', 'Latchkey has no key to sign identity assertions with');
     const now = this.clock.now();
     const cacheKey = JSON.stringify([
       signer.kid,

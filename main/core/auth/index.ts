@@ -1,15 +1,29 @@
 import { silentLogger, type Logger } from '../log.js';
+import type { Role } from '../../common/apps.js';
 import type { Store } from '../store.js';
-import type { AuthDeps } from '../gateway/sign-in.js';
-import { ConsoleSessions } from '../api/console-sessions.js';
 import { AssertionSigner } from './assertion.js';
 import { Bookkeeping } from './bookkeeping.js';
+import { ConsoleSessions } from './console-sessions.js';
 import { HandoffCodes } from './handoff.js';
 import { HashGate } from './hash-gate.js';
 import { Login } from './login.js';
 import { Regulation, type Sleep } from './regulation.js';
 import { openSessionKey } from './session-key.js';
 import { Sessions } from './sessions.js';
+
+/** What the sign-in routes, the identity check and the console API share. */
+export interface AuthDeps {
+  store: Store;
+  sessions: Sessions;
+  login: Login;
+  codes: HandoffCodes;
+  /** The role of people who sign themselves up; undefined while sign-up is off. */
+  signupRole: Role | undefined;
+  signer: AssertionSigner;
+  consoleSessions: ConsoleSessions;
+  /** Last-seen and last-used times, written off the request path. */
+  bookkeeping: Bookkeeping;
+}
 
 /**
  * Sessions, sign-in and its regulation, wired to one store and its settings. `sleep` is

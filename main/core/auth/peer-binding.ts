@@ -8,6 +8,9 @@
  */
 export type Peer = `uid:${number}` | 'remote' | 'unknown' | 'untold';
 
+/** Whether this OS says which user owns a connection (Linux); elsewhere every peer is `untold`. */
+export const canTellPeerUser = process.platform === 'linux';
+
 /** What a new session or code records of its creator: nothing where the OS does not say. */
 export function bindingOf(peer: Peer): string | undefined {
   return peer === 'untold' ? undefined : peer;

@@ -64,7 +64,8 @@ export function revokeToken(store: Store, id: string, actor: string): void {
   });
 }
 
-export type TokenCheck = { user: User; tokenId: string } | { status: 401 | 403; reason: string };
+/** A token's user, or why it is refused: not valid (401), or its user disabled (403). */
+export type TokenCheck = { user: User; tokenId: string } | { code: 'TOKEN_INVALID' | 'FORBIDDEN'; reason: string };
 
 /** Where a token's last use is noted; written later, in a batch (see Bookkeeping). */
 export interface TokenUse {
@@ -75,18 +76,18 @@ export interface TokenUse {
 /** Whether a presented token lets its user in right now (SPEC §5). Reads only. */
 export function checkToken(store: Store, token: string, use: TokenUse): TokenCheck {
   const match = TOKEN.exec(token);
-  if (!match) return { status: 401, reason: 'the token is malformed' };
+  if (!match) return { code: 'TOKEN_INVALID', reason: 'the token is malformed' };
   const [, id, secret] = match as unknown as [string, string, string];
   const row = store.tokens.credential(id);
   if (!row || !timingSafeEqual(Buffer.from(row.secretHash, 'hex'), hashSecret(secret))) {
-    return { status: 401, reason: 'the token is not valid' };
+    return { code: 'TOKEN_INVALID', reason: 'the token is not valid' };
   }
   const now = store.clock.now();
-  if (row.revokedAt !== null) return { status: 401, reason: 'the token was revoked' };
-  if (row.expiresAt !== null && row.expiresAt <= now) return { status: 401, reason: 'the token has expired' };
+  if (row.revokedAt !== null) return { code: 'TOKEN_INVALID', reason: 'the token was revoked' };
+  if (row.expiresAt !== null && row.expiresAt <= now) return { code: 'TOKEN_INVALID', reason: 'the token has expired' };
   const user = store.users.findById(row.userId);
-  if (!user) return { status: 401, reason: 'the token is not valid' };
-  if (!user.enabled) return { status: 403, reason: `user "${user.username}" is disabled` };
+  if (!user) return { code: 'TOKEN_INVALID', reason: 'the token is not valid' };
+  if (!user.enabled) return { code: 'FORBIDDEN', reason: `user "${user.username}" is disabled` };
   const lastUsedAt = Math.max(row.lastUsedAt ?? 0, use.tokenLastUsed(id) ?? 0);
   if (now - lastUsedAt >= TOUCH_EVERY_MS) use.tokenUsed(id, now);
   return { user, tokenId: id };

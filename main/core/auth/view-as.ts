@@ -10,11 +10,6 @@ import { findRootUser } from './root-admin.js';
 export const VIEW_AS_MS = 3_600_000;
 const GLOBAL_KEY = 'viewas.global';
 
-interface GlobalViewAs {
-  userId: number;
-  until: number;
-}
-
 /** The user an Admin may view as: another, enabled user. */
 function target(store: Store, username: string, admin: User): User {
   const user = store.users.findByUsername(username.trim().toLowerCase());
@@ -26,7 +21,7 @@ function target(store: Store, username: string, admin: User): User {
 
 /** In impersonation mode, who every request is while viewing as someone; undefined when nobody. */
 export function globalViewAs(store: Store, now: number): { user: User; until: number } | undefined {
-  const value = store.settings.get(GLOBAL_KEY) as GlobalViewAs | null | undefined;
+  const value = store.settings.get(GLOBAL_KEY);
   if (!value || value.until <= now) return undefined;
   const user = store.users.findById(value.userId);
   return user?.enabled ? { user, until: value.until } : undefined;
@@ -54,7 +49,7 @@ export function startGlobalViewAs(store: Store, username: string, by: string): {
     }
     const user = target(store, username, root);
     const until = now + VIEW_AS_MS;
-    store.settings.setMany({ [GLOBAL_KEY]: { userId: user.id, until } satisfies GlobalViewAs });
+    store.settings.setMany({ [GLOBAL_KEY]: { userId: user.id, until } });
     store.audit.record('viewas.started', root.username, user.username, { by, until });
     return { user, until };
   });

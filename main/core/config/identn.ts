@@ -92,13 +92,18 @@ function pinnedByOf(state: AuthenticatorState): { pinnedBy?: string } {
   return state.pinnedBy === undefined ? {} : { pinnedBy: state.pinnedBy };
 }
 
+/** The stored switches as the settings store reads them (typed and checked there). */
+export interface StoredIdentnSettings {
+  all(): { readonly [K in ReturnType<typeof identnKey>]?: boolean };
+}
+
 /** The stored side of identN: what the console and `latchkey identn set` wrote. */
-export function readStoredIdentn(settings: { all(): ReadonlyMap<string, unknown> }): StoredIdentn {
+export function readStoredIdentn(settings: StoredIdentnSettings): StoredIdentn {
   const all = settings.all();
   const stored: StoredIdentn = {};
   for (const a of AUTHENTICATORS) {
-    const value = all.get(identnKey(a));
-    if (typeof value === 'boolean') stored[a] = value;
+    const value = all[identnKey(a)];
+    if (value !== undefined) stored[a] = value;
   }
   return stored;
 }
@@ -107,10 +112,7 @@ export function readStoredIdentn(settings: { all(): ReadonlyMap<string, unknown>
  * The identN state in force: the one reading of environment, config file and stored
  * settings, for the gateway, the console API and the CLI alike.
  */
-export function currentIdentn(store: {
-  config: Config;
-  settings: { all(): ReadonlyMap<string, unknown> };
-}): IdentnState {
+export function currentIdentn(store: { config: Config; settings: StoredIdentnSettings }): IdentnState {
   return resolveIdentn(store.config, readStoredIdentn(store.settings));
 }
 

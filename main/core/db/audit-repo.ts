@@ -1,28 +1,8 @@
+import type { AuditKind } from '../../common/audit.js';
 import type { Clock } from '../clock.js';
 import type { Db } from './open.js';
 
-/** What the audit log records; stable names, shown by the console and `latchkey audit`. */
-export type AuditKind =
-  | 'login'
-  | 'login.failed'
-  | 'login.banned'
-  | 'logout'
-  | 'ban.lifted'
-  | 'identn.changed'
-  | 'user.created'
-  | 'user.updated'
-  | 'user.deleted'
-  | 'password.changed'
-  | 'password.reset'
-  | 'token.created'
-  | 'token.revoked'
-  | 'viewas.started'
-  | 'viewas.stopped'
-  | 'keys.rotated'
-  | 'app.run-defined'
-  | 'app.started'
-  | 'app.stopped'
-  | 'app.restarted';
+export type { AuditKind };
 
 export interface AuditEntry {
   id: number;
@@ -65,7 +45,7 @@ export class AuditRepo {
     );
   }
 
-  /** `actor` did `kind` to `subject`; `cli` or `gateway` when no user acted. */
+  /** `actor` did `kind` to `subject`; one of SYSTEM_ACTORS when no user acted. */
   record(kind: AuditKind, actor: string | null, subject: string | null, detail: Record<string, unknown> = {}): void {
     this.insert.run(this.clock.now(), kind, actor, subject, JSON.stringify(detail));
   }

@@ -93,17 +93,6 @@ export function asLatchkeyError(error: unknown, dataDir?: string): LatchkeyError
   return isLatchkeyError(error) ? error : storeError(error, dataDir);
 }
 
-/** The HTTP status of the store's own errors: each means "not now", never "your fault". */
-export const STORE_STATUS = {
-  DB_BUSY: 503,
-  DB_DAMAGED: 503,
-  DB_UNAVAILABLE: 503,
-  DISK_FULL: 503,
-  DATA_DIR_READ_ONLY: 503,
-  DATA_DIR_UNUSABLE: 503,
-  STORAGE_IO: 503,
-} as const;
-
 /** Less room than SQLite needs to grow its -wal and -shm by a step. */
 const NEARLY_FULL_BYTES = 256 * 1024;
 

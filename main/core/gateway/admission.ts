@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { App } from '../../common/apps.js';
 import type { Logger } from '../log.js';
-import type { LiveState, Snapshot } from '../state.js';
-import { checkBrowserRequest, checkSpeculativeLoad, SPECULATION_HEADERS, type Refusal } from './fetch-metadata.js';
+import type { LiveState } from '../state.js';
+import type { Pass } from './exchange.js';
+import { checkBrowserRequest, checkSpeculativeLoad, SPECULATION_HEADERS } from './fetch-metadata.js';
 import { countHeader } from './headers.js';
-import { classifyHost, getsFetchMetadata, originOf, type HostTarget } from './hosts.js';
-import { canTellPeerUser, isOwnUser, peerUidOf } from './peer-user.js';
+import { classifyHost, getsFetchMetadata, originOf } from './hosts.js';
+import { canTellPeerUser } from '../auth/peer-binding.js';
+import { isOwnUser, peerUidOf } from './peer-user.js';
 
 export interface AdmissionDeps {
   state: LiveState;
@@ -18,104 +19,123 @@ export interface AdmissionDeps {
   log: Logger;
 }
 
-export interface Admitted {
-  target: HostTarget;
-  snapshot: Snapshot;
-  /** The app for an app host, when the slug is known. */
-  app: App | undefined;
-}
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/**
- * The checks every request and every upgrade passes before routing, in order: framing,
- * Host (DNS rebinding), the store (fail closed), the mode's bind and peer rules, and the
- * browser rules of SPEC §7 (fetch metadata, then speculative loads).
+/*
+ * The passes every request and every upgrade goes through before routing (their order is
+ * in passes.ts): framing, Host (DNS rebinding), the store (fail closed), the mode's bind
+ * and peer rules, and the browser rules of SPEC §7 (fetch metadata, then speculative loads).
  */
-export function admit(
-  req: IncomingMessage,
-  isUpgrade: boolean,
-  deps: AdmissionDeps,
-): Admitted | Refusal | Promise<unknown> {
-  const url = req.url ?? '';
-  if (!url.startsWith('/')) {
-    return { status: 400, code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
-  }
-  const hosts = countHeader(req.rawHeaders, 'host');
-  if (hosts === 0) return { status: 400, code: 'HOST_MISSING', message: 'the request has no Host header' };
-  if (hosts > 1) return { status: 400, code: 'HOST_DUPLICATE', message: 'the request has more than one Host header' };
-  const port = deps.port();
-  const host = req.headers.host as string;
-  const target = classifyHost(host, port, deps.baseNames);
-  if (!target) {
-    deps.log.debug(`refused Host ${JSON.stringify(host)}`);
-    return { status: 421, code: 'HOST_NOT_SERVED', message: `this gateway does not serve the host ${host}` };
-  }
 
-  let snapshot: Snapshot;
-  try {
-    snapshot = deps.state.current();
-  } catch (error) {
-    deps.log.error(`cannot read settings: ${(error as Error).message}`);
-    return {
-      status: 503,
-      code: 'GATEWAY_UNAVAILABLE',
-      message: 'Latchkey cannot read its settings and serves nothing until it can',
-    };
-  }
+/** Only WebSocket upgrades, only origin-form targets, and exactly one Host. */
+export const framingPass: Pass<AdmissionDeps> = {
+  name: 'framing',
+  run({ req, isUpgrade }) {
+    if (isUpgrade && (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return { code: 'UPGRADE_REFUSED', message: 'only WebSocket upgrades are served' };
+    }
+    if (!(req.url ?? '').startsWith('/')) {
+      return { code: 'BAD_REQUEST', message: 'only origin-form request targets (/path) are served' };
+    }
+    const hosts = countHeader(req.rawHeaders, 'host');
+    if (hosts === 0) return { code: 'HOST_MISSING', message: 'the request has no Host header' };
+    if (hosts > 1) return { code: 'HOST_DUPLICATE', message: 'the request has more than one Host header' };
+    return undefined;
+  },
+};
 
-  if (snapshot.identn.impersonation.enabled) {
+/** Only the hosts this gateway serves, on its own port: DNS rebinding stops here. */
+export const hostPass: Pass<AdmissionDeps> = {
+  name: 'host',
+  run(ex, deps) {
+    const host = ex.req.headers.host as string;
+    const target = classifyHost(host, deps.port(), deps.baseNames);
+    if (!target) {
+      deps.log.debug(`refused Host ${JSON.stringify(host)}`);
+      return { code: 'HOST_NOT_SERVED', message: `this gateway does not serve the host ${host}` };
+    }
+    ex.target = target;
+    return undefined;
+  },
+};
+
+/** The settings the request is decided on, and its app; none readable is 503, never a guess. */
+export const statePass: Pass<AdmissionDeps> = {
+  name: 'state',
+  run(ex, deps) {
+    try {
+      ex.snapshot = deps.state.current();
+    } catch (error) {
+      deps.log.error(`cannot read settings: ${(error as Error).message}`);
+      return {
+        code: 'GATEWAY_UNAVAILABLE',
+        message: 'Latchkey cannot read its settings and serves nothing until it can',
+      };
+    }
+    ex.app = ex.target.kind === 'app' ? ex.snapshot.apps.get(ex.target.slug) : undefined;
+    return undefined;
+  },
+};
+
+/** Impersonation mode: loopback only, localhost names only, and only the OS user who runs Latchkey. */
+export const peerPass: Pass<AdmissionDeps> = {
+  name: 'peer',
+  run(ex, deps) {
+    if (!ex.snapshot.identn.impersonation.enabled) return undefined;
     if (!deps.loopbackOnly) {
       return {
-        status: 503,
         code: 'NOT_LOOPBACK',
         message: 'impersonation mode is refused while listening beyond loopback',
       };
     }
     // Refused at start and on a flip too; this holds when another process turned it on.
-    if (!getsFetchMetadata(target)) {
+    if (!getsFetchMetadata(ex.target)) {
       return {
-        status: 421,
         code: 'HOST_NOT_SERVED',
-        message: `impersonation mode serves only localhost names, not ${target.name} (gateway.allowed-hosts)`,
+        message: `impersonation mode serves only localhost names, not ${ex.target.name} (gateway.allowed-hosts)`,
       };
     }
-    const own = canTellPeerUser && deps.ownUid !== undefined ? isOwnUser(req.socket, deps.ownUid) : true;
-    // The first request of a connection waits for the OS to say who is on the other end.
-    if (own instanceof Promise) return own;
+    const own = canTellPeerUser && deps.ownUid !== undefined ? isOwnUser(ex.req.socket, deps.ownUid) : true;
+    // The first request of a connection waits for the OS to say who is on the other end,
+    // then every pass runs again: the mode may have changed meanwhile.
+    if (own instanceof Promise) return { retryWhen: own };
     if (!own) {
       return {
-        status: 403,
         code: 'PEER_NOT_OWNER',
         message: 'impersonation mode serves only the OS user who runs Latchkey',
       };
     }
-  }
+    return undefined;
+  },
+};
 
-  const app = target.kind === 'app' ? snapshot.apps.get(target.slug) : undefined;
-  const refusal = checkBrowserRequest(
-    req.method ?? 'GET',
-    isUpgrade,
-    {
-      origin: header(req, 'origin'),
-      site: header(req, 'sec-fetch-site'),
-      mode: header(req, 'sec-fetch-mode'),
-      dest: header(req, 'sec-fetch-dest'),
-    },
-    originOf(target, port),
-    app?.allowedOrigins ?? [],
-  );
-  if (refusal) return refusal;
-  const speculative = checkSpeculativeLoad(
-    SPECULATION_HEADERS.map((name) => header(req, name)),
-    snapshot.identn.impersonation.enabled,
-  );
-  if (speculative) return speculative;
-  return { target, snapshot, app };
-}
+/** SPEC §7: fetch metadata and Origin, then (in impersonation mode) no speculative loads. */
+export const browserRulesPass: Pass<AdmissionDeps> = {
+  name: 'browser-rules',
+  run(ex, deps) {
+    const { req, snapshot, target, app } = ex;
+    const refusal = checkBrowserRequest(
+      req.method ?? 'GET',
+      ex.isUpgrade,
+      {
+        origin: header(req, 'origin'),
+        site: header(req, 'sec-fetch-site'),
+        mode: header(req, 'sec-fetch-mode'),
+        dest: header(req, 'sec-fetch-dest'),
+      },
+      originOf(target, deps.port()),
+      app?.allowedOrigins ?? [],
+    );
+    if (refusal) return refusal;
+    return checkSpeculativeLoad(
+      SPECULATION_HEADERS.map((name) => header(req, name)),
+      snapshot.identn.impersonation.enabled,
+    );
+  },
+};
 
 /**
  * Connections one other OS user (or the clients the OS cannot name, as one) may hold open
@@ -133,14 +153,14 @@ const foreignOpen = new WeakMap<AdmissionDeps, Map<number, number>>();
  * connections of another user cannot hold the gateway's descriptors. In login mode other
  * users are clients like any other, read at once, but each may hold only so many
  * connections. The mode is read live: it can change between two connections. Requests
- * then pass the rules above.
+ * then go through the passes of passes.ts.
  */
 export function admitConnection(socket: Socket, deps: AdmissionDeps): void {
   let impersonating: boolean;
   try {
     impersonating = deps.state.current().identn.impersonation.enabled;
   } catch {
-    // Unreadable settings: the request is answered 503 by admit(), never served.
+    // Unreadable settings: the request is answered 503 by the state pass, never served.
     impersonating = false;
   }
   if (!canTellPeerUser || deps.ownUid === undefined) {
@@ -185,28 +205,4 @@ function countForeign(socket: Socket, deps: AdmissionDeps, uid: number): void {
     if (left > 0) counts.set(uid, left);
     else counts.delete(uid);
   });
-}
-
-export function isRefusal(value: Admitted | Refusal): value is Refusal {
-  return 'status' in value;
-}
-
-/** Runs `then` once admission has decided; a pending decision retries when it settles. */
-export function whenAdmitted(
-  req: IncomingMessage,
-  isUpgrade: boolean,
-  deps: AdmissionDeps,
-  then: (decision: Admitted | Refusal) => void,
-): void {
-  const decision = admit(req, isUpgrade, deps);
-  if (decision instanceof Promise) {
-    void decision.then(() => whenAdmitted(req, isUpgrade, deps, then));
-    return;
-  }
-  then(decision);
-}
-
-/** The decision of `whenAdmitted`, as a promise. */
-export function admission(req: IncomingMessage, isUpgrade: boolean, deps: AdmissionDeps): Promise<Admitted | Refusal> {
-  return new Promise((resolve) => whenAdmitted(req, isUpgrade, deps, resolve));
 }

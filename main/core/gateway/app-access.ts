@@ -4,10 +4,11 @@ import type { ErrorCode } from '../../common/errors.js';
 import type { AssertedIdentity } from '../auth/assertion.js';
 import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
-import { allows, assertedHeaders, identify, isPublicPath } from './identify.js';
+import { allows, assertedHeaders, identify, isPublicPath, type Identification } from './identify.js';
 import { isHeaderSafe } from './identity-headers.js';
 import { forbiddenPage } from './pages.js';
-import { isNavigation, type AuthDeps } from './sign-in.js';
+import type { AuthDeps } from '../auth/index.js';
+import { isNavigation } from './respond.js';
 
 /** Who a request to an app is let in as: undefined on a public path without identity. */
 export type Admission = { kind: 'allow'; identity: AssertedIdentity | undefined };
@@ -16,7 +17,7 @@ export type Decision =
   | Admission
   /** A browser without a session: send it to sign in. */
   | { kind: 'sign-in' }
-  | { kind: 'refuse'; status: number; code: ErrorCode; message: string; html?: string };
+  | { kind: 'refuse'; code: ErrorCode; message: string; html?: string };
 
 export type Access =
   /** Proxy, adding these identity headers (none on a public path without identity). */
@@ -40,14 +41,18 @@ export async function decide(
   /** A stream's re-decision looks without touching: it is not the user's activity. */
   { peek = false }: { peek?: boolean } = {},
 ): Promise<Decision> {
-  const publicPath = isPublicPath(app, path);
   const who = await identify(req, snapshot, auth, ctx, true, { peek });
+  return judge(req, app, path, who, ctx);
+}
+
+/** The app's policy (SPEC §6) applied to who is asking; public paths let anyone in. */
+export function judge(req: IncomingMessage, app: App, path: string, who: Identification, ctx: HostContext): Decision {
+  const publicPath = isPublicPath(app, path);
   if (who.kind === 'refused') {
     if (publicPath) return PUBLIC;
     return {
       kind: 'refuse',
-      status: who.status,
-      code: who.status === 403 ? 'FORBIDDEN' : 'TOKEN_INVALID',
+      code: who.code,
       message: who.reason,
     };
   }
@@ -56,7 +61,6 @@ export async function decide(
     if (ctx.tokenizerOn && isNavigation(req)) return { kind: 'sign-in' };
     return {
       kind: 'refuse',
-      status: 401,
       code: 'NOT_SIGNED_IN',
       message: 'this gateway needs a sign-in and the request carries none',
     };
@@ -67,7 +71,6 @@ export async function decide(
     const viewing = identity.viewer ? ` (viewed by ${identity.viewer})` : '';
     return {
       kind: 'refuse',
-      status: 403,
       code: 'FORBIDDEN',
       message: `${app.name} does not allow ${identity.username}${viewing}`,
       html: forbiddenPage(app, identity.username, identity.viewer),
@@ -78,7 +81,6 @@ export async function decide(
   if (!isHeaderSafe(identity.username) || (identity.viewer !== undefined && !isHeaderSafe(identity.viewer))) {
     return {
       kind: 'refuse',
-      status: 403,
       code: 'FORBIDDEN',
       message: 'this account has a username Latchkey cannot assert; an Admin must re-create it',
     };

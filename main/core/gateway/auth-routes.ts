@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LatchkeyError, type ErrorCode } from '../../common/errors.js';
-import { asLatchkeyError, STORE_STATUS } from '../db/errors.js';
+import { statusOf } from '../../common/error-status.js';
+import { LatchkeyError } from '../../common/errors.js';
+import { asLatchkeyError } from '../db/errors.js';
 import { whenWritable, writeTransaction } from '../db/write.js';
 import { createUser } from '../users-service.js';
 import { clientOf } from './client.js';
-import { BodyTooLarge, readFields } from './body.js';
+import { readFields } from './body.js';
 import { clearCookie, consoleCookieName, cookie, readCookie, sessionCookieName, stateCookieName } from './cookies.js';
 import { consoleLinkPage, loginPage, logoutPage, refusalPage } from './pages.js';
-import { redeemConsoleLink } from '../api/console-sessions.js';
-import { sendError, sendHtml, sendJson } from './respond.js';
+import { redeemConsoleLink } from '../auth/console-sessions.js';
+import { isNavigation, sendError, sendHtml, sendJson, sendMethodNotAllowed, sendTypedError } from './respond.js';
 import { sendBuiltPage, type StaticPages } from './static-pages.js';
 import { appTarget, safeLocalPath } from './return-address.js';
-import { bindablePeer, isNavigation, sessionOf, type AuthDeps } from './sign-in.js';
+import type { AuthDeps } from '../auth/index.js';
+import { bindablePeer, sessionOf } from './session-binding.js';
 import { isOwnerPeer, peerOf } from './peer-user.js';
 import { bindingOf, type Peer } from '../auth/peer-binding.js';
 
@@ -27,27 +29,6 @@ export interface HostContext {
   /** False in the desktop app: the control plane has no HTTP route there (SPEC §8). */
   controlPlane: boolean;
 }
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  LOGIN_FAILED: 401,
-  LOGIN_BANNED: 429,
-  LOGIN_BUSY: 503,
-  LOGIN_OFF: 404,
-  SESSION_REQUIRED: 401,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  BAD_JSON: 400,
-  PASSWORD_INVALID: 400,
-  HANDOFF_INVALID: 400,
-  HANDOFF_BUSY: 503,
-  PEER_UNKNOWN: 403,
-  SIGNUP_OFF: 404,
-  USER_EXISTS: 409,
-  USER_INVALID: 400,
-  USER_NOT_FOUND: 404,
-  VIEW_AS_INVALID: 400,
-  FORBIDDEN: 403,
-  ...STORE_STATUS,
-};
 
 function redirect(res: ServerResponse, location: string, cookies: string[] = [], extra: Record<string, string> = {}) {
   if (cookies.length === 0) {
@@ -64,15 +45,19 @@ function query(req: IncomingMessage): URLSearchParams {
   return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
 }
 
+/** A typed error answered with its status; anything else is the router's unexpected failure. */
 function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-  if (error instanceof BodyTooLarge) {
-    sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');
-    return;
-  }
+  const typed = asLatchkeyError(error);
+  if (!typed) throw error;
+  sendTypedError(req, res, typed);
+}
+
+/** A sign-in or sign-up form that failed: the form again, with why, under the error's status. */
+function formFailed(res: ServerResponse, error: unknown, returnTo: string, username: string): void {
   const typed = asLatchkeyError(error);
   if (!typed) throw error;
   if (typed.retryAfter !== undefined) res.setHeader('retry-after', String(typed.retryAfter));
-  sendError(req, res, STATUS[typed.code] ?? 400, typed.code, typed.message);
+  sendHtml(res, statusOf(typed.code), loginPage(returnTo, typed.message, username));
 }
 
 /** Sets a session cookie for one host, bound to the OS user of this connection, and answers a sign-in. */
@@ -100,7 +85,7 @@ export async function consoleAuthRoute(
   try {
     if (path.startsWith('/.latchkey/assets/') && (method === 'GET' || method === 'HEAD')) {
       if (!ctx.pages.serveAsset(path.slice('/.latchkey/assets/'.length), res)) {
-        sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
+        sendError(req, res, 'NOT_FOUND', `nothing at ${path}`);
       }
       return;
     }
@@ -119,7 +104,7 @@ export async function consoleAuthRoute(
     if (path === '/.latchkey/signup' && method === 'POST') return await postSignup(req, res, auth, ctx);
     if (path === '/.latchkey/logout') return await logout(req, res, auth, ctx, '/.latchkey/login');
     if (path === '/.latchkey/handoff' && method === 'GET') return await handoff(req, res, auth, ctx);
-    sendError(req, res, 404, 'NOT_FOUND', `nothing at ${path}`);
+    sendError(req, res, 'NOT_FOUND', `nothing at ${path}`);
   } catch (error) {
     fail(req, res, error);
   }
@@ -137,10 +122,8 @@ async function postLogin(req: IncomingMessage, res: ServerResponse, auth: AuthDe
     if (form) return redirect(res, returnTo, [set]);
     sendJson(res, 200, { data: { username: user.username, role: user.role } }, { 'set-cookie': set });
   } catch (error) {
-    const typed = asLatchkeyError(error);
-    if (!form || !typed || !STATUS[typed.code]) throw error;
-    if (typed.retryAfter !== undefined) res.setHeader('retry-after', String(typed.retryAfter));
-    sendHtml(res, STATUS[typed.code] as number, loginPage(returnTo, typed.message, fields.username ?? ''));
+    if (!form) throw error;
+    formFailed(res, error, returnTo, fields.username ?? '');
   }
 }
 
@@ -168,10 +151,8 @@ async function postSignup(req: IncomingMessage, res: ServerResponse, auth: AuthD
     if (!created) throw new LatchkeyError('USER_NOT_FOUND', `user "${username}" was deleted as it signed up`);
     signedUp = await auth.login.signedUp(created);
   } catch (error) {
-    const typed = asLatchkeyError(error);
-    if (!form || !typed || !STATUS[typed.code]) throw error;
-    if (typed.retryAfter !== undefined) res.setHeader('retry-after', String(typed.retryAfter));
-    return sendHtml(res, STATUS[typed.code] as number, loginPage('/', typed.message, fields.username ?? ''));
+    if (!form) throw error;
+    return formFailed(res, error, '/', fields.username ?? '');
   }
   const { user, session } = signedUp;
   const set = await sessionCookie(auth, ctx, session, peer);
@@ -184,7 +165,7 @@ async function consoleLink(req: IncomingMessage, res: ServerResponse, auth: Auth
   if (req.method === 'GET' || req.method === 'HEAD') {
     return sendHtml(res, 200, consoleLinkPage(query(req).get('code') ?? ''));
   }
-  if (req.method !== 'POST') return sendError(req, res, 405, 'NOT_FOUND', 'use POST to open the console');
+  if (req.method !== 'POST') return sendMethodNotAllowed(req, res, ['GET', 'HEAD', 'POST']);
   const { fields } = await readFields(req);
   // The link is the owner's (its file is owner-only): in every mode, another OS user who
   // learnt it gets nothing, and the link is not burnt for the owner.
@@ -193,7 +174,6 @@ async function consoleLink(req: IncomingMessage, res: ServerResponse, auth: Auth
     return sendError(
       req,
       res,
-      403,
       'PEER_NOT_OWNER',
       'a console link opens the console only for the OS user who runs Latchkey',
     );
@@ -202,7 +182,6 @@ async function consoleLink(req: IncomingMessage, res: ServerResponse, auth: Auth
     return sendError(
       req,
       res,
-      400,
       'HANDOFF_INVALID',
       'this console link was already used or has expired; run latchkey console-link for a new one',
     );
@@ -221,7 +200,7 @@ async function logout(
   after: string,
 ): Promise<void> {
   if (req.method === 'GET' || req.method === 'HEAD') return sendHtml(res, 200, logoutPage('/.latchkey/logout'));
-  if (req.method !== 'POST') return sendError(req, res, 405, 'NOT_FOUND', 'use POST to sign out');
+  if (req.method !== 'POST') return sendMethodNotAllowed(req, res, ['GET', 'HEAD', 'POST']);
   const signedIn = await sessionOf(req, auth, ctx.origin, ctx.port);
   if (signedIn) {
     const { session, user } = signedIn;
@@ -276,10 +255,12 @@ export async function appAuthRoute(
         return sendError(
           req,
           res,
-          400,
           'HANDOFF_INVALID',
           'this sign-in link has expired or was used; open the app again',
-          refusalPage(400, 'This sign-in link has expired or was already used. Open the app again'),
+          refusalPage(
+            statusOf('HANDOFF_INVALID'),
+            'This sign-in link has expired or was already used. Open the app again',
+          ),
         );
       }
       const set = await sessionCookie(auth, ctx, signedIn.session, peer);
@@ -292,7 +273,7 @@ export async function appAuthRoute(
         },
       );
     }
-    sendError(req, res, 404, 'RESERVED_PATH', `${path} is reserved for Latchkey`);
+    sendError(req, res, 'RESERVED_PATH', `${path} is reserved for Latchkey`);
   } catch (error) {
     fail(req, res, error);
   }

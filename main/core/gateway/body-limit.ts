@@ -1,9 +1,9 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { LatchkeyError } from '../../common/errors.js';
 
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`the request body is larger than ${limit} bytes`);
-  }
+/** The one body-too-large error (413), wherever a body is read or streamed. */
+export function bodyTooLarge(limit: number): LatchkeyError {
+  return new LatchkeyError('BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
 }
 
 /** Passes a streamed body through, failing once it exceeds the limit; never buffers it. */
@@ -12,7 +12,7 @@ export function limitBody(limit: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       seen += chunk.length;
-      if (seen > limit) callback(new BodyTooLargeError(limit));
+      if (seen > limit) callback(bodyTooLarge(limit));
       else callback(null, chunk);
     },
   });

@@ -1,23 +1,31 @@
 import type { IncomingMessage } from 'node:http';
 import { LatchkeyError } from '../../common/errors.js';
+import { bodyTooLarge } from './body-limit.js';
 
 /** Small bodies for Latchkey's own endpoints; anything bigger is refused with 413. */
 export const OWN_BODY_LIMIT = 16 * 1024;
 
-export class BodyTooLarge extends Error {}
+/**
+ * Refuses a body over the limit without destroying the request: that would reset the
+ * connection before the 413 is written. The rest is read and dropped until the answer,
+ * which closes the connection, is out (the request timeout bounds how long).
+ */
+function refuse(req: IncomingMessage, limit: number): LatchkeyError {
+  req.removeAllListeners('data');
+  req.resume();
+  return bodyTooLarge(limit);
+}
 
 function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return reject(new BodyTooLarge());
+    if (declared > limit) return reject(refuse(req, limit));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.destroy();
-        reject(new BodyTooLarge());
-      } else chunks.push(chunk);
+      if (size > limit) reject(refuse(req, limit));
+      else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);

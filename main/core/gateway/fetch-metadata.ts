@@ -10,10 +10,12 @@ export interface BrowserSignals {
   dest: string | undefined;
 }
 
+/** A request turned away before routing; its status is its code's (main/common/error-status.ts). */
 export interface Refusal {
-  status: number;
   code: ErrorCode;
   message: string;
+  /** A page for people that says more than the status page would. */
+  html?: string;
 }
 
 /**
@@ -86,12 +88,11 @@ export function checkSpeculativeLoad(
   );
   if (!speculative) return undefined;
   return {
-    status: 503,
     code: 'SPECULATIVE_LOAD',
     message: 'a prefetch or prerender is not served as you in impersonation mode; opening the address is',
   };
 }
 
 function refuse(code: ErrorCode, message: string): Refusal {
-  return { status: 403, code, message };
+  return { code, message };
 }

@@ -7,11 +7,12 @@ import type { Snapshot } from '../state.js';
 import type { HostContext } from './auth-routes.js';
 import { identityHeaders } from './identity-headers.js';
 import { isUnambiguousPath } from './paths.js';
-import { sessionOf, type AuthDeps } from './sign-in.js';
+import type { AuthDeps } from '../auth/index.js';
+import { sessionOf } from './session-binding.js';
 
 export type Identification =
   | { kind: 'user'; identity: AssertedIdentity }
-  | { kind: 'refused'; status: 401 | 403; reason: string }
+  | { kind: 'refused'; code: 'TOKEN_INVALID' | 'FORBIDDEN'; reason: string }
   | { kind: 'none' };
 
 const NONE: Identification = { kind: 'none' };
@@ -94,6 +95,27 @@ export function isPublicPath(app: App, path: string): boolean {
   return app.publicPaths.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
 }
 
+/**
+ * The preset's identity headers per app and user, made once: an app object lasts as long
+ * as the settings snapshot it came from, so a changed preset is a new app and a new entry.
+ */
+const presetHeaders = new WeakMap<App, Map<string, readonly string[]>>();
+/** Users remembered per app; past this many the entries start again from none. */
+const USERS_PER_APP = 256;
+
+function presetHeadersOf(identity: AssertedIdentity, app: App): readonly string[] {
+  let byUser = presetHeaders.get(app);
+  if (!byUser) presetHeaders.set(app, (byUser = new Map()));
+  const key = `${identity.username}\n${identity.email}\n${identity.role}`;
+  let headers = byUser.get(key);
+  if (!headers) {
+    headers = identityHeaders(identity, app.headers);
+    if (byUser.size >= USERS_PER_APP) byUser.clear();
+    byUser.set(key, headers);
+  }
+  return headers;
+}
+
 /** The identity headers of the app's preset, the signed assertion, and the viewer if any. */
 export async function assertedHeaders(
   identity: AssertedIdentity,
@@ -101,8 +123,10 @@ export async function assertedHeaders(
   auth: AuthDeps,
   ctx: HostContext,
 ): Promise<string[]> {
-  const headers = identityHeaders(identity, app.headers);
-  headers.push('x-latchkey-jwt-assertion', await auth.signer.sign(identity, ctx.origin, ctx.consoleOrigin));
+  const preset = presetHeadersOf(identity, app);
+  const assertion = await auth.signer.sign(identity, ctx.origin, ctx.consoleOrigin);
+  // A new list each time: the shared one must never carry one request's assertion or viewer.
+  const headers = [...preset, 'x-latchkey-jwt-assertion', assertion];
   if (identity.viewer) headers.push('x-latchkey-impersonator', identity.viewer);
   return headers;
 }

@@ -1,4 +1,5 @@
 import type { HeaderPreset, Role } from '../../common/apps.js';
+import { LatchkeyError } from '../../common/errors.js';
 import type { AssertedIdentity } from '../auth/assertion.js';
 
 /** Who the gateway asserts to an app. Every field is safe in a header line by construction. */
@@ -24,7 +25,12 @@ export function isHeaderSafe(value: string): boolean {
  */
 export function identityHeaders(identity: Identity, preset: HeaderPreset): string[] {
   const { username, role } = identity;
-  if (!HEADER_SAFE.test(username)) throw new Error('refusing to assert a username that is not header-safe');
+  if (!HEADER_SAFE.test(username)) {
+    throw new LatchkeyError(
+      'FORBIDDEN',
+      'this account has a username Latchkey cannot assert; an Admin must re-create it',
+    );
+  }
   if (preset === 'none') return [];
   const email = HEADER_SAFE.test(identity.email) ? identity.email : undefined;
   const line = (name: string, value: string | undefined) => (value === undefined ? [] : [name, value]);

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { App } from '../../common/apps.js';
+import { statusOf } from '../../common/error-status.js';
 import type { Launcher } from '../launcher/launcher.js';
 import type { Listen } from '../launcher/presets.js';
 import { notRunningPage, startingPage, STARTING_REFRESH_S } from './launch-pages.js';
-import { rawError, sendError, sendHtml } from './respond.js';
-import { isNavigation } from './sign-in.js';
+import { isNavigation, rawError, sendError, sendHtml } from './respond.js';
 import { socketTarget, type UpstreamTarget } from './upstreams.js';
 
 /** Retry-After for a request that came while its app starts. */
@@ -37,13 +37,13 @@ export async function launchedUpstream(
   if (admission.kind === 'starting') {
     res.setHeader('refresh', String(STARTING_REFRESH_S));
     res.setHeader('retry-after', String(STARTING_REFRESH_S));
-    sendHtml(res, 503, startingPage(app, admission.status));
+    sendHtml(res, statusOf('APP_STARTING'), startingPage(app, admission.status));
     return undefined;
   }
   if (admission.code === 'APP_STARTING') res.setHeader('retry-after', RETRY_AFTER_S);
   const lines = admission.status.lastLines;
   const message = lines.length > 0 ? `${admission.message}; last log lines:\n${lines.join('\n')}` : admission.message;
-  sendError(req, res, 503, admission.code, message, notRunningPage(app, admission.message, admission.status));
+  sendError(req, res, admission.code, message, notRunningPage(app, admission.message, admission.status));
   return undefined;
 }
 
@@ -61,6 +61,6 @@ export async function launchedUpgradeTarget(
   }
   const code = admission.kind === 'starting' ? 'APP_STARTING' : admission.code;
   const message = admission.kind === 'starting' ? `${app.name} is starting` : admission.message;
-  socket.end(rawError(503, 'Service Unavailable', code, message));
+  socket.end(rawError(code, message));
   return undefined;
 }

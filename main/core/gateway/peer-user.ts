@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { endianness, networkInterfaces } from 'node:os';
 import type { Socket } from 'node:net';
-import type { Peer } from '../auth/peer-binding.js';
+import { canTellPeerUser, type Peer } from '../auth/peer-binding.js';
 import { isLoopbackAddress } from './server.js';
 
 const ESTABLISHED = '01';
@@ -147,8 +147,6 @@ function lookUpPeerUid(socket: Socket): Promise<number | undefined> {
   const needle = `${procEndpoint(remoteAddress, remotePort, table)} ${procEndpoint(localAddress, localPort, table)} ${ESTABLISHED}`;
   return tables[table].lookup(needle);
 }
-
-export const canTellPeerUser = process.platform === 'linux';
 
 /** Each socket's answer, decided once: a number or undefined once known, a promise until then. */
 const answers = new WeakMap<Socket, number | undefined | Promise<number | undefined>>();

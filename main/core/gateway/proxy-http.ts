@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { App } from '../../common/apps.js';
-import { BodyTooLargeError, limitBody } from './body-limit.js';
+import { isLatchkeyError, type LatchkeyError } from '../../common/errors.js';
+import { bodyTooLarge, limitBody } from './body-limit.js';
 import { forwardableResponseHeaders } from './headers.js';
 import { upstreamDownPage } from './pages.js';
-import { sendError } from './respond.js';
+import { sendError, sendTypedError } from './respond.js';
 import type { UpstreamPools, UpstreamTarget } from './upstreams.js';
 
 export interface ProxyContext {
@@ -25,14 +26,20 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 /** Why an upstream failed, in words a person can act on. */
-function describeFailure(error: unknown): { status: number; detail: string } {
+function describeFailure(error: unknown): { code: 'UPSTREAM_DOWN' | 'UPSTREAM_TIMEOUT'; detail: string } {
   const code = (error as { code?: string }).code ?? '';
   const cause = (error as { cause?: { code?: string } }).cause?.code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return { status: 504, detail: 'it did not answer in time' };
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, detail: 'it did not accept a connection in time' };
-  if (code === 'ECONNREFUSED' || cause === 'ECONNREFUSED') return { status: 502, detail: 'the connection was refused' };
-  if (code === 'ENOTFOUND' || cause === 'ENOTFOUND') return { status: 502, detail: 'its host name does not resolve' };
-  return { status: 502, detail: 'the connection failed' };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return { code: 'UPSTREAM_TIMEOUT', detail: 'it did not answer in time' };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return { code: 'UPSTREAM_TIMEOUT', detail: 'it did not accept a connection in time' };
+  }
+  if (code === 'ECONNREFUSED' || cause === 'ECONNREFUSED') {
+    return { code: 'UPSTREAM_DOWN', detail: 'the connection was refused' };
+  }
+  if (code === 'ENOTFOUND' || cause === 'ENOTFOUND') {
+    return { code: 'UPSTREAM_DOWN', detail: 'its host name does not resolve' };
+  }
+  return { code: 'UPSTREAM_DOWN', detail: 'the connection failed' };
 }
 
 /**
@@ -43,7 +50,7 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, ctx: ProxyC
   const { app, target, upstream, headers, pools, maxBodyBytes, cookiePrefix } = ctx;
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBodyBytes) {
-    sendError(req, res, 413, 'BODY_TOO_LARGE', `the request body is larger than ${maxBodyBytes} bytes`);
+    sendTypedError(req, res, bodyTooLarge(maxBodyBytes));
     return;
   }
   let body: NodeJS.ReadableStream | undefined;
@@ -68,21 +75,15 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, ctx: ProxyC
         res.destroy();
         return;
       }
-      if (error instanceof BodyTooLargeError || (error as { cause?: unknown }).cause instanceof BodyTooLargeError) {
-        sendError(req, res, 413, 'BODY_TOO_LARGE', error.message);
+      const cause = (error as { cause?: unknown }).cause;
+      if (isLatchkeyError(error, 'BODY_TOO_LARGE') || isLatchkeyError(cause, 'BODY_TOO_LARGE')) {
+        sendTypedError(req, res, isLatchkeyError(error) ? error : (cause as LatchkeyError));
         return;
       }
       if (req.destroyed) return;
-      const { status, detail } = describeFailure(error);
+      const { code, detail } = describeFailure(error);
       const message = `${app.name} (${app.upstream}) is not answering: ${detail}`;
-      sendError(
-        req,
-        res,
-        status,
-        status === 504 ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_DOWN',
-        message,
-        upstreamDownPage(app, detail),
-      );
+      sendError(req, res, code, message, upstreamDownPage(app, detail));
     },
   );
 }

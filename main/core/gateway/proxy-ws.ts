@@ -67,8 +67,8 @@ export function proxyWebSocket(
     agent: false,
   });
 
-  const fail = (status: number, reason: string, message: string) => {
-    if (socket.writable) socket.end(rawError(status, reason, 'UPSTREAM_DOWN', message));
+  const fail = (message: string) => {
+    if (socket.writable) socket.end(rawError('UPSTREAM_DOWN', message));
     else socket.destroy();
   };
 
@@ -79,7 +79,7 @@ export function proxyWebSocket(
   };
 
   socket.on('error', () => upstreamReq.destroy());
-  upstreamReq.on('error', (error) => fail(502, 'Bad Gateway', `the app's upstream failed: ${error.message}`));
+  upstreamReq.on('error', (error) => fail(`the app's upstream failed: ${error.message}`));
 
   upstreamReq.on('response', (upstreamRes) => {
     // The upstream declined to switch: pass its answer on (the body decoded, so without

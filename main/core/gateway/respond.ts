@@ -1,5 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorCode } from '../../common/errors.js';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { statusOf } from '../../common/error-status.js';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ErrorCode, LatchkeyError } from '../../common/errors.js';
+import { asLatchkeyError } from '../db/errors.js';
 import { PAGE_CSP, refusalPage } from './pages.js';
 
 const COMMON_HEADERS = {
@@ -11,6 +15,14 @@ const COMMON_HEADERS = {
 
 export function wantsHtml(req: IncomingMessage): boolean {
   return req.headers['sec-fetch-mode'] === 'navigate' || (req.headers.accept ?? '').includes('text/html');
+}
+
+/** A page load the browser shows, as opposed to a fetch, an image or an API client. */
+export function isNavigation(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const mode = req.headers['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate';
+  return (req.headers.accept ?? '').includes('text/html');
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
@@ -35,11 +47,13 @@ export function sendHtml(res: ServerResponse, status: number, html: string): voi
   res.end(html);
 }
 
-/** A refusal as a page for people and as `{error:{code,message}}` for programs. */
+/**
+ * A refusal as a page for people and as `{error:{code,message}}` for programs, with the
+ * status the error table gives its code.
+ */
 export function sendError(
   req: IncomingMessage,
   res: ServerResponse,
-  status: number,
   code: ErrorCode,
   message: string,
   html?: string,
@@ -48,16 +62,52 @@ export function sendError(
     res.destroy();
     return;
   }
+  const status = statusOf(code);
   if (status === 400 || status === 413) res.setHeader('connection', 'close');
   if (wantsHtml(req)) sendHtml(res, status, html ?? refusalPage(status, message));
   else sendJson(res, status, { error: { code, message } });
 }
 
-/** For refusals on an upgrade socket, where there is no ServerResponse. */
-export function rawError(status: number, reason: string, code: ErrorCode, message: string): string {
+/** 405 with the methods the path does take (RFC 9110 asks for `Allow`). */
+export function sendMethodNotAllowed(req: IncomingMessage, res: ServerResponse, allowed: readonly string[]): void {
+  if (!res.headersSent) res.setHeader('allow', allowed.join(', '));
+  sendError(
+    req,
+    res,
+    'METHOD_NOT_ALLOWED',
+    `${req.method ?? 'this method'} is not served here; use ${allowed.join(' or ')}`,
+  );
+}
+
+/** What the client is told of a failure Latchkey did not expect: that it failed, not how. */
+export const UNEXPECTED = 'Latchkey failed to answer this request; see its log';
+
+/**
+ * A failure while an upgrade was being decided, answered like any request's: a typed
+ * error with its status, anything else INTERNAL_ERROR (its stack to the log only). Only
+ * before a byte was relayed: an answer in the middle of a stream would corrupt it.
+ */
+export function failUpgrade(socket: Duplex, error: unknown, log: (line: string) => void): void {
+  // The store failing is 503 here too, as on HTTP.
+  const typed = asLatchkeyError(error);
+  if (!typed) log(`upgrade failed: ${(error as Error).stack ?? String(error)}`);
+  if (socket.writable && (socket as Partial<Socket>).bytesWritten === 0) {
+    socket.end(rawError(typed?.code ?? 'INTERNAL_ERROR', typed?.message ?? UNEXPECTED));
+  } else socket.destroy();
+}
+
+/** A typed error as its answer: the status of its code, and its Retry-After where it has one. */
+export function sendTypedError(req: IncomingMessage, res: ServerResponse, error: LatchkeyError, html?: string): void {
+  if (error.retryAfter !== undefined && !res.headersSent) res.setHeader('retry-after', String(error.retryAfter));
+  sendError(req, res, error.code, error.message, html);
+}
+
+/** For refusals on an upgrade socket, where there is no ServerResponse: status and reason from the code. */
+export function rawError(code: ErrorCode, message: string): string {
+  const status = statusOf(code);
   const body = JSON.stringify({ error: { code, message } });
   return (
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json; charset=utf-8\r\n` +
     `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
   );
 }

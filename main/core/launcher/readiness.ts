@@ -1,5 +1,6 @@
 import { connect, createServer } from 'node:net';
 import { request } from 'node:http';
+import { LatchkeyError } from '../../common/errors.js';
 import type { Listen } from './presets.js';
 
 /** A free loopback port for a child. The child binds it itself, as most tools can only do. */
@@ -10,7 +11,9 @@ export function pickPort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new LatchkeyError('APP_START_FAILED', 'the OS gave no free loopback port for the app')),
       );
     });
   });

@@ -1,20 +1,15 @@
 import type { Component } from 'svelte';
-import type { ConfigDto } from '../../../main/common/api.js';
 import About from './screens/About.svelte';
 import Account from './screens/Account.svelte';
 import Apps from './screens/Apps.svelte';
 import Audit from './screens/Audit.svelte';
 import Bans from './screens/Bans.svelte';
+import Home from './screens/Home.svelte';
 import Identity from './screens/Identity.svelte';
 import Tokens from './screens/Tokens.svelte';
 import Users from './screens/Users.svelte';
 import ViewAs from './screens/ViewAs.svelte';
-
-/** What every screen gets: the console's settings, and a way to reload them after a change. */
-export interface ScreenProps {
-  config: ConfigDto;
-  refresh: () => Promise<void>;
-}
+import type { ScreenProps } from './screen-props.js';
 
 export interface Screen {
   id: string;
@@ -27,6 +22,7 @@ const screen = (id: string, label: string, component: Component<ScreenProps> | C
   ({ id, label, component: component as Component<ScreenProps> }) satisfies Screen;
 
 export const SCREENS: Screen[] = [
+  screen('home', 'Home', Home),
   screen('apps', 'Apps', Apps),
   screen('identity', 'Identity', Identity),
   screen('users', 'Users', Users),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { API, type ApiMethod } from '../../../main/common/api.js';
-import { apiMethodFor } from '../../../main/core/api/http.js';
+import { API_ROUTES } from '../../../main/common/api-routes.js';
+import { apiMethodFor } from '../../../main/core/gateway/api-http.js';
 import { createConsoleApi } from '../../../main/core/api/service.js';
 import { createAuth } from '../../../main/core/auth/index.js';
 import { loadConfig } from '../../../main/core/config/config.js';
@@ -27,10 +28,10 @@ describe('the console API contract', () => {
   });
 
   it('binds every method to exactly one HTTP route under /api/v1/', () => {
-    const routes = methods.map((m) => API[m].http.join(' '));
+    const routes = methods.map((m) => API_ROUTES[m].join(' '));
     expect(new Set(routes).size).toBe(routes.length);
     for (const m of methods) {
-      const [verb, path] = API[m].http;
+      const [verb, path] = API_ROUTES[m];
       expect(path.startsWith('/api/v1/'), m).toBe(true);
       expect(apiMethodFor(verb, path)).toBe(m);
     }

@@ -2,13 +2,13 @@ import Database from 'better-sqlite3';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { setIdentn } from '../../../main/core/identn-service.js';
 import { createUser, resetPassword } from '../../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { consoleSession } from '../../helpers/sign-in.js';
 import { manualClock } from '../../helpers/clock.js';
-import { CONSOLE_IDLE_MS } from '../../../main/core/api/console-sessions.js';
+import { CONSOLE_IDLE_MS } from '../../../main/core/auth/console-sessions.js';
 
 let gw: TestGateway;
 

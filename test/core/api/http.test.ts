@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_IDLE_MS, mintConsoleLink } from '../../../main/core/api/console-sessions.js';
+import { CONSOLE_IDLE_MS, mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { createToken } from '../../../main/core/auth/service-accounts.js';
 import { createCore } from '../../../main/core/index.js';
 import { createUser } from '../../../main/core/users-service.js';
@@ -144,7 +144,7 @@ describe('the control plane over HTTP', () => {
     const audit = (await api(gw, 'GET', '/api/v1/audit?kind=identn&limit=5', cookie)).json<{
       data: { entries: { kind: string; actor: string }[] };
     }>();
-    expect(audit.data.entries[0]).toMatchObject({ kind: 'identn.changed', actor: 'console' });
+    expect(audit.data.entries[0]).toMatchObject({ kind: 'identn.changed', actor: '(console link)' });
     // back to impersonation for the tests after this one
     await api(gw, 'POST', '/api/v1/identn', cookie, { impersonation: true });
   });

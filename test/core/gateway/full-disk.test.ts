@@ -82,7 +82,7 @@ describe('on a full disk', () => {
       log: recordingLog(logged),
     });
     cleanups.push(() => core.close());
-    core.store.apps.add({ slug: 'echo', upstream: up.url });
+    core.store.apps.add({ slug: 'echo', upstream: up.url }, 'test');
     const { port } = await core.listen();
     await createUser(core.store, { username: 'ann', password: 'ann password' }, 'test');
     const { token, view } = createToken(core.store, { username: 'ann', lifetimeMs: null }, 'test');

@@ -122,6 +122,14 @@ describe('identityHeaders', () => {
     ]);
   });
 
+  it('a username that would split a header line (CRLF injection) is a typed FORBIDDEN, never sent', () => {
+    for (const username of ['eve\r\nX-Forwarded-User: admin', 'eve admin', 'jörg']) {
+      expect(() => identityHeaders({ ...admin, username }, 'generic')).toThrow(
+        expect.objectContaining({ name: 'LatchkeyError', code: 'FORBIDDEN' }),
+      );
+    }
+  });
+
   it("adds Grafana's auth-proxy headers with Grafana's role names", () => {
     const headers = identityHeaders({ ...admin, role: 'ReadOnly' }, 'grafana');
     expect(headers).toContain('x-webauth-user');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../../main/core/api/console-sessions.js';
+import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { FAST, TOOL, toolApp } from './support.js';
 

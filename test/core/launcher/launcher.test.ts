@@ -206,7 +206,7 @@ describe('who may define a command', () => {
         expect.objectContaining({ code: 'APP_RUN_FORBIDDEN' }),
       );
     }
-    gw.core.store.apps.add(toolApp('good'));
+    gw.core.store.apps.add(toolApp('good'), 'test');
     // Changing another field keeps the command; changing the command, or swapping it for an upstream, is refused.
     const kept = await api['apps.update']({ slug: 'good', name: 'Good', allowRoles: [] } as never, {
       kind: 'console-link',
@@ -307,7 +307,9 @@ describe('the config file', () => {
       await untilStatus(gw, 'filed', (s) => s.state === 'running');
       const res = await gw.request({ host: gw.host('filed'), headers: json });
       expect(res.status).toBe(200);
-      expect(() => gw?.core.store.apps.update({ slug: 'filed', run: { command: '/bin/sh' } })).toThrow(/config file/);
+      expect(() => gw?.core.store.apps.update({ slug: 'filed', run: { command: '/bin/sh' } }, 'test')).toThrow(
+        /config file/,
+      );
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
@@ -319,7 +321,7 @@ describe('apps removed', () => {
     gw = await startGateway({ apps: [toolApp('gone')], launcher: FAST });
     await gw.request({ host: gw.host('gone'), headers: json });
     const pid = gw.core.launcher.status('gone')?.pid as number;
-    gw.core.store.apps.remove('gone');
+    gw.core.store.apps.remove('gone', 'test');
     expect(await untilGone(pid)).toBe(true);
   });
 });

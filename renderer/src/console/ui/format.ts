@@ -1,4 +1,4 @@
-import { ApiError } from '../../api.js';
+import { ApiError, type ApiErrorCode } from '../../api.js';
 
 /** A time as local readable text, e.g. "3 Mar 2025, 14:05". */
 export function formatDate(ms: number | null | undefined, never = 'never'): string {
@@ -12,7 +12,7 @@ const sentence = (text: string) => {
 };
 
 /** What to do next, for the error codes a person can act on. */
-const ADVICE: Record<string, string> = {
+const ADVICE: Partial<Record<ApiErrorCode, string>> = {
   LAST_ADMIN:
     'Latchkey always keeps one enabled Admin so nobody is locked out. Make another user an Admin first, then try again.',
   SESSION_REQUIRED: 'Your console session has ended. Reload the page to open the console again.',

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LatchkeyError } from '../../common/errors.js';
 import type { ChangeFeed } from '../feed.js';
-import type { HostContext } from '../gateway/auth-routes.js';
-import type { LiveStreams } from '../gateway/live-streams.js';
-import { sendError } from '../gateway/respond.js';
-import type { AuthDeps } from '../gateway/sign-in.js';
-import { consoleCaller } from './http.js';
-import type { Caller } from './service.js';
+import type { Caller } from '../api/service.js';
+import type { AuthDeps } from '../auth/index.js';
+import { consoleCaller } from './api-http.js';
+import type { HostContext } from './auth-routes.js';
+import type { LiveStreams } from './live-streams.js';
+import { sendTypedError } from './respond.js';
 
 export const EVENTS_PATH = '/api/v1/events';
 
@@ -36,8 +36,7 @@ export async function serveEvents(req: IncomingMessage, res: ServerResponse, dep
     caller = await consoleCaller(req, false, deps.auth, deps.ctx, false);
   } catch (error) {
     if (!(error instanceof LatchkeyError)) throw error;
-    const status = error.code === 'FORBIDDEN' ? 403 : 401;
-    return sendError(req, res, status, error.code, error.message);
+    return sendTypedError(req, res, error);
   }
   const holder = holderOf(caller);
   if (res.destroyed) return;

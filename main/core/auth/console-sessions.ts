@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import { bindingHolds, bindingOf, type Peer } from '../auth/peer-binding.js';
+import { SYSTEM_ACTORS } from '../../common/audit.js';
+import { bindingHolds, bindingOf, type Peer } from './peer-binding.js';
 import type { Clock } from '../clock.js';
 import { writeOwnerOnlyFile } from '../data-dir.js';
 import { writeTransaction } from '../db/write.js';
@@ -28,15 +29,22 @@ export function mintConsoleLink(store: Store, port: number): string {
   return url;
 }
 
-/** Burns the link if `code` is it: true once, then never again. */
+/**
+ * Burns the link if `code` is it: true once, then never again. The opening is in the
+ * audit log, burnt and recorded in one transaction: a console opened is an Admin's power
+ * handed to a browser, whoever holds the link.
+ */
 export function redeemConsoleLink(store: Store, code: string): boolean {
   if (!/^[A-Za-z0-9_-]{32}$/.test(code)) return false;
   // Read and burnt under one write lock: two redemptions cannot both see the link.
   return writeTransaction(store.db, () => {
-    const stored = store.settings.get(LINK_KEY) as { hash: string; expiresAt: number } | null | undefined;
+    const stored = store.settings.get(LINK_KEY);
     if (!stored || stored.expiresAt <= store.clock.now()) return false;
     const matches = timingSafeEqual(Buffer.from(stored.hash, 'hex'), Buffer.from(sha256(code), 'hex'));
-    if (matches) store.settings.setMany({ [LINK_KEY]: null });
+    if (matches) {
+      store.settings.setMany({ [LINK_KEY]: null });
+      store.audit.record('console.opened', SYSTEM_ACTORS.consoleLink, null);
+    }
     return matches;
   });
 }

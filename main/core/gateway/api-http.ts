@@ -1,51 +1,36 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { API, type ApiMethod } from '../../common/api.js';
+import { API_ROUTES } from '../../common/api-routes.js';
 import type { IdentnState } from '../../common/identn.js';
 import { describeIssues } from '../../common/apps.js';
-import { LatchkeyError, type ErrorCode } from '../../common/errors.js';
-import { asLatchkeyError, STORE_STATUS } from '../db/errors.js';
+import { statusOf } from '../../common/error-status.js';
+import { LatchkeyError } from '../../common/errors.js';
+import { asLatchkeyError } from '../db/errors.js';
 import { whenWritable } from '../db/write.js';
-import { BodyTooLarge, readJsonObject } from '../gateway/body.js';
-import { clientOf } from '../gateway/client.js';
-import { consoleCookieName, readCookie } from '../gateway/cookies.js';
-import { isOwnerPeer, peerOf } from '../gateway/peer-user.js';
-import { sendError, sendJson } from '../gateway/respond.js';
-import { sessionOf, type AuthDeps } from '../gateway/sign-in.js';
-import type { HostContext } from '../gateway/auth-routes.js';
-import type { Caller, ConsoleApi } from './service.js';
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  SESSION_REQUIRED: 401,
-  FORBIDDEN: 403,
-  APP_RUN_FORBIDDEN: 403,
-  APP_NOT_FOUND: 404,
-  USER_NOT_FOUND: 404,
-  TOKEN_NOT_FOUND: 404,
-  NOT_FOUND: 404,
-  APP_EXISTS: 409,
-  APP_PINNED: 409,
-  USER_EXISTS: 409,
-  IDENTN_PINNED: 409,
-  EXTRA_HOSTS_IN_IMPERSONATION: 409,
-  LAST_ADMIN: 409,
-  ADMIN_PASSWORD_NOT_CHOSEN: 409,
-  APP_NOT_RUNNABLE: 409,
-  APP_START_FAILED: 503,
-  LAUNCHER_NOT_RUNNING: 503,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  LOGIN_BANNED: 429,
-  LOGIN_BUSY: 503,
-  ...STORE_STATUS,
-};
+import type { Caller, ConsoleApi } from '../api/service.js';
+import type { AuthDeps } from '../auth/index.js';
+import type { HostContext } from './auth-routes.js';
+import { readJsonObject } from './body.js';
+import { clientOf } from './client.js';
+import { consoleCookieName, readCookie } from './cookies.js';
+import { isOwnerPeer, peerOf } from './peer-user.js';
+import { sendJson } from './respond.js';
+import { sessionOf } from './session-binding.js';
 
 /** Routes by [HTTP method, path] to API methods, built once from the contract. */
 const ROUTES = new Map(
-  (Object.keys(API) as ApiMethod[]).map((method) => [`${API[method].http[0]} ${API[method].http[1]}`, method]),
+  (Object.keys(API) as ApiMethod[]).map((method) => [`${API_ROUTES[method][0]} ${API_ROUTES[method][1]}`, method]),
 );
 
 export function apiMethodFor(httpMethod: string, path: string): ApiMethod | undefined {
   return ROUTES.get(`${httpMethod === 'HEAD' ? 'GET' : httpMethod} ${path}`);
+}
+
+/** The HTTP methods an API path takes (none for a path that is not the API's): for a 405's Allow. */
+export function apiMethodsAt(path: string): string[] {
+  const methods = Object.values(API_ROUTES).flatMap(([verb, at]) => (at === path ? [verb] : []));
+  return methods.includes('GET') ? [...methods, 'HEAD'] : methods;
 }
 
 /**
@@ -140,12 +125,11 @@ export async function serveApi(
     const keep = method === 'identn.set' ? await keepConsole(req, caller, data as IdentnState, auth, ctx) : {};
     sendJson(res, 200, { data }, keep);
   } catch (error) {
-    if (error instanceof BodyTooLarge)
-      return sendError(req, res, 413, 'BODY_TOO_LARGE', 'the request body is too large');
+    // Anything untyped is the router's unexpected failure: INTERNAL_ERROR, its stack logged only.
     const typed = asLatchkeyError(error);
     if (!typed) throw error;
     const extra: Record<string, string> =
       typed.retryAfter === undefined ? {} : { 'retry-after': String(typed.retryAfter) };
-    sendJson(res, STATUS[typed.code] ?? 400, typed.toJSON(), extra);
+    sendJson(res, statusOf(typed.code), typed.toJSON(), extra);
   }
 }

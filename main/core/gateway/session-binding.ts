@@ -1,30 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import type { Role } from '../../common/apps.js';
-import type { ConsoleSessions } from '../api/console-sessions.js';
-import type { AssertionSigner } from '../auth/assertion.js';
-import type { Bookkeeping } from '../auth/bookkeeping.js';
-import type { HandoffCodes } from '../auth/handoff.js';
-import type { Login } from '../auth/login.js';
-import type { SignedIn, Sessions } from '../auth/sessions.js';
+import type { AuthDeps } from '../auth/index.js';
+import type { SignedIn } from '../auth/sessions.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { bindingHolds, type Peer } from '../auth/peer-binding.js';
-import type { Store } from '../store.js';
 import { readCookie, sessionCookieName } from './cookies.js';
 import { peerOf } from './peer-user.js';
 
-/** What the sign-in routes and the identity check share. */
-export interface AuthDeps {
-  store: Store;
-  sessions: Sessions;
-  login: Login;
-  codes: HandoffCodes;
-  /** The role of people who sign themselves up; undefined while sign-up is off. */
-  signupRole: Role | undefined;
-  signer: AssertionSigner;
-  consoleSessions: ConsoleSessions;
-  /** Last-seen and last-used times, written off the request path. */
-  bookkeeping: Bookkeeping;
-}
+/*
+ * Sessions are bound to the OS user of the connection that created them (SPEC §7): the
+ * session a request's cookie carries holds only over a connection of that user, and a new
+ * one is bound to the peer asking for it.
+ */
 
 /**
  * The signed-in user of this host's session cookie, if it is alive and presented over a
@@ -58,12 +44,4 @@ export async function bindablePeer(req: IncomingMessage): Promise<Peer> {
     );
   }
   return peer;
-}
-
-/** A page load the browser shows, as opposed to a fetch, an image or an API client. */
-export function isNavigation(req: IncomingMessage): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const mode = req.headers['sec-fetch-mode'];
-  if (mode !== undefined) return mode === 'navigate';
-  return (req.headers.accept ?? '').includes('text/html');
 }
