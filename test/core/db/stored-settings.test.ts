@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../main/core/db/open.js';
 import { SettingsRepo } from '../../../main/core/db/settings-repo.js';
-import { createCore, type Core } from '../../../main/core/index.js';
+import { createCoreForTests, type TestCore } from '../../helpers/core.js';
 import type { Logger } from '../../../main/core/log.js';
 import { manualClock } from '../../helpers/clock.js';
 import { tempDataDir } from '../../helpers/data-dir.js';
@@ -75,16 +75,16 @@ describe('the settings store', () => {
 describe('a gateway whose stored state was damaged', () => {
   async function core(
     prepare?: (db: Db) => void,
-  ): Promise<{ core: Core; port: number; log: ReturnType<typeof collectingLog> }> {
+  ): Promise<{ core: TestCore; port: number; log: ReturnType<typeof collectingLog> }> {
     const data = tempDataDir();
     cleanups.push(data.remove);
     if (prepare) {
-      const first = await createCore({ dataDir: data.dir, env: {}, port: 0 });
+      const first = await createCoreForTests({ dataDir: data.dir, env: {}, port: 0 });
       prepare(first.store.db);
       await first.close();
     }
     const log = collectingLog();
-    const made = await createCore({ dataDir: data.dir, env: {}, port: 0, log });
+    const made = await createCoreForTests({ dataDir: data.dir, env: {}, port: 0, log });
     cleanups.push(() => made.close());
     const { port } = await made.listen();
     return { core: made, port, log };
