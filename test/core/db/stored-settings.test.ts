@@ -64,11 +64,13 @@ describe('the settings store', () => {
       expect(settings.get('viewas.global')).toBeUndefined();
       expect(settings.get('console.link')).toBeUndefined();
       expect(settings.get('gateway.last-port')).toBeUndefined();
-      expect(settings.all()).toEqual({});
+      // The one key whose absence would unlock: read as off, not as the default (on).
+      expect(settings.get('identn.impersonation.enabled')).toBe(false);
+      expect(settings.all()).toEqual({ 'identn.impersonation.enabled': false });
     }
     expect(told).toHaveLength(4);
     expect(told.join('\n')).toMatch(/viewas\.global is ignored \(it is not JSON\)/);
-    expect(told.join('\n')).toMatch(/identn\.impersonation\.enabled is ignored/);
+    expect(told.join('\n')).toMatch(/identn\.impersonation\.enabled is ignored .*: it is read as false/);
   });
 });
 
@@ -96,6 +98,22 @@ describe('a gateway whose stored state was damaged', () => {
     const res = await sendRequest(port, { host: `latchkey.localhost:${port}`, path: '/api/v1/global/config' });
     expect(res.status).toBe(200);
     expect(log.warnings.filter((w) => w.includes('viewas.global'))).toHaveLength(1);
+  });
+
+  it('a damaged impersonation switch in a logins-mode store does not drop every lock (fail open to root admin)', async () => {
+    const { port, log } = await core((db) => {
+      writeRaw(db, 'identn.impersonation.enabled', 'false');
+      writeRaw(db, 'identn.tokenizer.enabled', 'true');
+      // Torn later: were it read as absent, the default (impersonation on) would let anyone in as the root admin.
+      writeRaw(db, 'identn.impersonation.enabled', '"fals');
+    });
+    const res = await sendRequest(port, {
+      host: `latchkey.localhost:${port}`,
+      path: '/api/v1/apps',
+      headers: { Accept: 'application/json' },
+    });
+    expect(res.status).toBe(401);
+    expect(log.warnings.join('\n')).toMatch(/identn\.impersonation\.enabled is ignored .*read as false/);
   });
 
   it('damaged signing keys are replaced at start rather than stopping it', async () => {
