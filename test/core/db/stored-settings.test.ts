@@ -76,13 +76,13 @@ describe('the settings store', () => {
 
 describe('a gateway whose stored state was damaged', () => {
   async function core(
-    prepare?: (db: Db) => void,
+    prepare?: (db: Db, first: Core) => void,
   ): Promise<{ core: Core; port: number; log: ReturnType<typeof collectingLog> }> {
     const data = tempDataDir();
     cleanups.push(data.remove);
     if (prepare) {
       const first = await createCore({ dataDir: data.dir, env: {}, port: 0 });
-      prepare(first.store.db);
+      prepare(first.store.db, first);
       await first.close();
     }
     const log = collectingLog();
@@ -101,15 +101,17 @@ describe('a gateway whose stored state was damaged', () => {
   });
 
   it('a damaged impersonation switch in a logins-mode store does not drop every lock (fail open to root admin)', async () => {
-    const { port, log } = await core((db) => {
-      writeRaw(db, 'identn.impersonation.enabled', 'false');
-      writeRaw(db, 'identn.tokenizer.enabled', 'true');
-      // Torn later: were it read as absent, the default (impersonation on) would let anyone in as the root admin.
+    const { port, log } = await core((db, first) => {
+      first.store.apps.add({ slug: 'echo', upstream: 'http://127.0.0.1:9' }, 'admin');
+      // Logins mode as `identn set` stores it, then two rows torn: read as absent, the
+      // default (impersonation on) would let every request in as the root admin.
       writeRaw(db, 'identn.impersonation.enabled', '"fals');
+      writeRaw(db, 'identn.tokenizer.enabled', 'tru');
+      writeRaw(db, 'identn.apikey.enabled', 'false');
     });
     const res = await sendRequest(port, {
-      host: `latchkey.localhost:${port}`,
-      path: '/api/v1/apps',
+      host: `echo.localhost:${port}`,
+      path: '/',
       headers: { Accept: 'application/json' },
     });
     expect(res.status).toBe(401);
