@@ -56,7 +56,7 @@ describe('the CLI as a caller of the console API', () => {
   it.each([
     [
       ['admin', 'user', 'create', '--username', 'a b', '--password', 'a password'],
-      /^latchkey: --username is not a valid username\n$/,
+      /^latchkey: --username must be 1 to 64 characters of lower-case a-z, 0-9, .*, starting with a letter or digit\n$/,
     ],
     [
       ['admin', 'user', 'create', '--username', 'ann', '--password', 'a password', '--role', 'Root'],
@@ -64,12 +64,18 @@ describe('the CLI as a caller of the console API', () => {
     ],
     [
       ['admin', 'user', 'reset-password', '--username', 'a/b', '--password', 'a password'],
-      /^latchkey: --username is not a valid username\n$/,
+      /^latchkey: --username must be 1 to 64 characters of lower-case a-z, 0-9, .*, starting with a letter or digit\n$/,
     ],
     [['admin', 'ban', 'lift', '--username', '  '], /^latchkey: --username is required\n$/],
-    [['token', 'create', '--user', 'a b'], /^latchkey: --user is not a valid username\n$/],
+    [
+      ['token', 'create', '--user', 'a b'],
+      /^latchkey: --user must be 1 to 64 characters of lower-case a-z, 0-9, .*, starting with a letter or digit\n$/,
+    ],
     [['token', 'create', '--user', 'admin', '--expires', '0d'], /^latchkey: --expires takes a duration/],
-    [['view-as', 'A B'], /^latchkey: username is not a valid username\n$/],
+    [
+      ['view-as', 'A B'],
+      /^latchkey: username must be 1 to 64 characters of lower-case a-z, 0-9, .*, starting with a letter or digit\n$/,
+    ],
   ])('%j is a bad argument (exit 2), checked by the API schema', (args, pattern) => {
     const res = runCli([...args, '--data-dir', dataDir()]);
     expect(res.stderr).toMatch(pattern);
