@@ -55,6 +55,15 @@ describe('logins: a damaged allow-users list', () => {
     expect(reached(up, mark)).toHaveLength(0);
   });
 
+  it('a public-paths list holding an empty path does not make every path of the app public', async () => {
+    damage(gw, 'echo', 'allow_users', '["alice-admin"]');
+    damage(gw, 'echo', 'public_paths', '[""]');
+    const mark = marker('empty-public-path');
+    const res = await gw.request({ host: gw.host('echo'), path: `/echo/${mark}` });
+    expect(res.status).not.toBe(200);
+    expect(reached(up, mark)).toHaveLength(0);
+  });
+
   it('a policy column that is not JSON leaves the other apps served, not every request 503', async () => {
     const store = gw.core.store;
     const { token } = createToken(store, { username: 'alice', lifetimeMs: 3_600_000 }, 'test');
@@ -96,6 +105,20 @@ describe('impersonation: a damaged allowed-origins list', () => {
         'sec-fetch-mode': 'cors',
         'content-type': 'text/plain',
       },
+      body: 'x',
+    });
+    expect(res.status).not.toBe(200);
+    expect(reached(up, mark)).toHaveLength(0);
+  });
+
+  it('an allowed origin stored as "null" lets no sandboxed frame or file:// page post', async () => {
+    damage(gw, 'echo', 'allowed_origins', '["null"]');
+    const mark = marker('null-origin');
+    const res = await gw.request({
+      host: gw.host('echo'),
+      method: 'POST',
+      path: `/echo/${mark}`,
+      headers: { origin: 'null', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
       body: 'x',
     });
     expect(res.status).not.toBe(200);

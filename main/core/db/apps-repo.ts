@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import {
+  originSchema,
+  publicPathSchema,
   ROLES,
   RUN_PRESETS,
   START_POLICIES,
+  USERNAME_PATTERN,
   type App,
   type HeaderPreset,
   type RunDefinition,
@@ -45,9 +48,11 @@ const storedRun = z.object({
 });
 const storedColumns = z.object({
   allowRoles: z.array(z.enum(ROLES)),
-  allowUsers: strings,
-  publicPaths: strings,
-  allowedOrigins: strings,
+  allowUsers: z.array(z.string().regex(USERNAME_PATTERN)),
+  // By the rules they were written with: an empty path would make every path public, and
+  // the origin "null" would let every sandboxed frame and file:// page in.
+  publicPaths: z.array(publicPathSchema),
+  allowedOrigins: z.array(originSchema),
   run: storedRun.nullable(),
 });
 
