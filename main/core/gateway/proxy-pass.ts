@@ -44,7 +44,12 @@ async function proxyRequest(
   let upstream: UpstreamTarget | undefined;
   if (!app.run) upstream = targetOf(app);
   else if (!deps.launcher) return notRunHere(app);
-  else upstream = await launchedUpstream(req, res, app, deps.launcher, deps.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS);
+  else {
+    const { identity } = ex.access;
+    const mayReadLog = identity?.role === 'Admin' && identity.viewer === undefined;
+    const waitMs = deps.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
+    upstream = await launchedUpstream(req, res, app, deps.launcher, waitMs, mayReadLog);
+  }
   // Else the launcher has answered: the app is starting or failed to.
   if (!upstream) return ANSWERED;
   // A client gone while the decision was made has nothing left to watch.
