@@ -15,6 +15,15 @@ import { targetOf, type UpstreamTarget } from './upstreams.js';
 /** How long a request waits for an app that is starting, unless the gateway says otherwise. */
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
+/**
+ * Whether the requester is an Admin acting as itself: only it is told what the console
+ * keeps for Admins (an app's address, its log), in the answer for an app that fails.
+ */
+function isAdminAsItself(ex: Exchange): boolean {
+  const { identity } = ex.access;
+  return identity?.role === 'Admin' && identity.viewer === undefined;
+}
+
 function notRunHere(app: App): Refusal {
   return { code: 'APP_NOT_RUNNING', message: `${app.name} is run by Latchkey, and nothing runs it here` };
 }
@@ -45,10 +54,8 @@ async function proxyRequest(
   if (!app.run) upstream = targetOf(app);
   else if (!deps.launcher) return notRunHere(app);
   else {
-    const { identity } = ex.access;
-    const mayReadLog = identity?.role === 'Admin' && identity.viewer === undefined;
     const waitMs = deps.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
-    upstream = await launchedUpstream(req, res, app, deps.launcher, waitMs, mayReadLog);
+    upstream = await launchedUpstream(req, res, app, deps.launcher, waitMs, isAdminAsItself(ex));
   }
   // Else the launcher has answered: the app is starting or failed to.
   if (!upstream) return ANSWERED;
@@ -66,6 +73,7 @@ async function proxyRequest(
     pools: deps.pools,
     maxBodyBytes: deps.maxBodyBytes,
     cookiePrefix: COOKIE_PREFIX,
+    showUpstream: isAdminAsItself(ex),
   });
   return ANSWERED;
 }
