@@ -54,6 +54,8 @@ export const CORE_LAYERS = [
   },
   { name: 'api', paths: ['api'] },
   { name: 'gateway', paths: ['gateway'] },
+  // Wires every layer together; only the door (index.ts) and tests build the core from it.
+  { name: 'assemble.ts', paths: ['assemble.ts'] },
   { name: 'index.ts', paths: ['index.ts'] },
 ];
 

@@ -50,6 +50,9 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** A time as the CLI prints it: ISO 8601 to the second, or `never`. */
+export const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+
 export function print(line: string): void {
   process.stdout.write(`${line}\n`);
 }

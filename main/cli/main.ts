@@ -6,8 +6,10 @@ import { registerApp } from './commands/app.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerIdentn } from './commands/identn.js';
+import { registerKeys } from './commands/keys.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
+import { registerViewAs } from './commands/view-as.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerConsoleLink(program);
   registerAudit(program);
   registerTokens(program);
+  registerViewAs(program);
+  registerKeys(program);
   registerBackup(program);
   addCommonOptions(program);
   const quiet = (c: Command) => {

@@ -10,6 +10,7 @@ import {
   type RunState,
 } from './apps.js';
 import type { API_ROUTES } from './api-routes.js';
+import { parseDuration } from './duration.js';
 import type { IdentnState } from './identn.js';
 
 /**
@@ -24,6 +25,20 @@ const username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, USERNAM
 const password = z.string().min(1, 'is required').max(4096);
 const slug = z.string().regex(SLUG_PATTERN, 'is not a valid slug');
 const empty = z.strictObject({});
+const role = z.enum(ROLES, { error: `must be ${ROLES.join(' or ')}` });
+/** A token's lifetime: a duration such as 24h or 90d, or `never` (null). */
+const lifetime = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    if (text === 'never') return null;
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'takes a duration such as 24h or 90d, or never' });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 export const API = {
   'config.get': { input: empty, anyUser: true },
@@ -55,13 +70,13 @@ export const API = {
     input: z.strictObject({
       username,
       password,
-      role: z.enum(ROLES).default('ReadOnly'),
+      role: role.default('ReadOnly'),
       email: z.string().trim().max(200).optional(),
       displayName: z.string().trim().max(100).optional(),
     }),
   },
   'users.update': {
-    input: z.strictObject({ username, role: z.enum(ROLES).optional(), enabled: z.boolean().optional() }),
+    input: z.strictObject({ username, role: role.optional(), enabled: z.boolean().optional() }),
   },
   'users.resetPassword': {
     /** Without a password, one is generated and returned once. */
@@ -75,14 +90,16 @@ export const API = {
   'tokens.create': {
     input: z.strictObject({
       username,
-      /** A duration such as 24h or 90d, or `never`. */
-      expires: z.string().trim().default('90d'),
+      expires: lifetime.prefault('90d'),
       description: z.string().trim().max(200).default(''),
     }),
   },
   'tokens.revoke': { input: z.strictObject({ id: z.string().min(1) }) },
   'bans.list': { input: empty },
-  'bans.lift': { input: z.strictObject({ username: z.string().min(1) }) },
+  'bans.lift': {
+    // Not the username pattern: a ban may be on any name someone tried to sign in with.
+    input: z.strictObject({ username: z.string().trim().toLowerCase().min(1, 'is required') }),
+  },
   'account.changePassword': {
     anyUser: true,
     input: z.strictObject({ currentPassword: password, newPassword: password }),
@@ -151,9 +168,9 @@ export interface RunStatusDto {
   lastLines: string[];
 }
 
-/** Who the console is talking as: the console link (no user) or a signed-in Admin. */
+/** Who the console is talking as: the console link (no user), a signed-in Admin, or the CLI. */
 export interface ConsoleCaller {
-  kind: 'console-link' | 'user';
+  kind: 'console-link' | 'user' | 'cli';
   username: string | null;
   /** The caller's role: a console link acts as an Admin. */
   role: Role;

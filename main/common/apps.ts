@@ -103,7 +103,7 @@ export const runInputSchema = z
       )
       .default({}),
     listen: z.enum(['port', 'socket']).optional(),
-    start: z.enum(START_POLICIES).default('on-demand'),
+    start: z.enum(START_POLICIES, { error: 'takes on-demand, auto or manual' }).default('on-demand'),
     /** Stop after this long without a request; absent: never. */
     idleStopMs: z.number().int().min(1_000).optional(),
   })

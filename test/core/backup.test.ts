@@ -18,8 +18,8 @@ import { tempDataDir } from '../helpers/data-dir.js';
  * printing `ack N` once app N's transaction has committed.
  */
 const WRITER = `
-import { createCore } from './dist/main/core/index.js';
-const core = await createCore({ dataDir: process.argv[1], env: {}, port: 0 });
+import { assembleCore } from './dist/main/core/assemble.js';
+const core = await assembleCore({ dataDir: process.argv[1], env: {}, port: 0 });
 for (let n = 0; ; n += 1) {
   core.store.apps.add({ slug: 'app-' + n, upstream: 'http://127.0.0.1:' + (1024 + (n % 60000)) }, 'test');
   process.stdout.write('ack ' + n + '\\n');

@@ -20,8 +20,8 @@ afterAll(() => {
  * app N's transaction has returned (committed).
  */
 const WRITER = `
-import { createCore } from './dist/main/core/index.js';
-const core = await createCore({ dataDir: process.argv[1], env: {}, port: 0 });
+import { assembleCore } from './dist/main/core/assemble.js';
+const core = await assembleCore({ dataDir: process.argv[1], env: {}, port: 0 });
 await core.listen();
 const start = Number(process.argv[2]);
 for (let n = start; ; n += 1) {

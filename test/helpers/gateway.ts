@@ -3,11 +3,12 @@ import { connect } from 'node:net';
 import type { AppInput } from '../../main/common/apps.js';
 import type { Sleep } from '../../main/core/auth/regulation.js';
 import type { Clock } from '../../main/core/clock.js';
-import { createCore, type Core, type CoreOptions } from '../../main/core/index.js';
+import type { CoreOptions } from '../../main/core/index.js';
+import { createCoreForTests, type TestCore } from './core.js';
 import { tempDataDir } from './data-dir.js';
 
 export interface TestGateway {
-  core: Core;
+  core: TestCore;
   port: number;
   dataDir: string;
   /** `<slug>.localhost:<port>` */
@@ -52,7 +53,7 @@ export interface StartOptions {
 
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
   const data = tempDataDir();
-  const core = await createCore({
+  const core = await createCoreForTests({
     dataDir: data.dir,
     env: options.env ?? {},
     port: 0,

@@ -6,8 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { setIdentn } from '../../main/core/identn-service.js';
-import { createCore, type Core } from '../../main/core/index.js';
+import { createCore } from '../../main/core/index.js';
 import { runCli } from '../helpers/cli.js';
+import { createCoreForTests, type TestCore } from '../helpers/core.js';
 import { tempDataDir } from '../helpers/data-dir.js';
 import { sendRequest } from '../helpers/gateway.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
@@ -31,13 +32,13 @@ function dataDir(): string {
  * A gateway with devbox.lan added, in login mode: set up once without the extra name
  * (a chosen admin password, impersonation stored off), then started again with it.
  */
-async function loginGateway(up?: Upstream): Promise<{ core: Core; port: number; host(slug: string): string }> {
+async function loginGateway(up?: Upstream): Promise<{ core: TestCore; port: number; host(slug: string): string }> {
   const dir = dataDir();
-  const first = await createCore({ dataDir: dir, env: LOGINS, port: 0 });
+  const first = await createCoreForTests({ dataDir: dir, env: LOGINS, port: 0 });
   if (up) first.store.apps.add({ slug: 'echo', upstream: up.url }, 'test');
   setIdentn(first.store, { impersonation: false }, 'test');
   await first.close();
-  const core = await createCore({ dataDir: dir, env: { ...LOGINS, ...EXTRA }, port: 0 });
+  const core = await createCoreForTests({ dataDir: dir, env: { ...LOGINS, ...EXTRA }, port: 0 });
   cleanups.push(() => core.close());
   const { port } = await core.listen();
   return { core, port, host: (slug) => `${slug}.localhost:${port}` };

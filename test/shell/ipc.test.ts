@@ -12,6 +12,7 @@ import type { ChangeKind } from '../../main/common/api.js';
 import type { buildBridge as BuildBridgeFn } from '../../main/preload/index.js';
 
 type BuildBridge = typeof BuildBridgeFn;
+import { createCoreForTests, type TestCore } from '../helpers/core.js';
 import { tempDataDir } from '../helpers/data-dir.js';
 import { electron, resetElectron } from './electron-mock.js';
 
@@ -184,11 +185,11 @@ describe('over IPC to the real console API', () => {
 
 describe('the change feed over IPC', () => {
   const data = tempDataDir();
-  let core: Core;
+  let core: TestCore;
   let buildBridge: BuildBridge;
   beforeAll(async () => {
     ({ buildBridge } = await import('../../main/preload/index.js'));
-    core = await createCore({ dataDir: data.dir, env: {}, httpControlPlane: false });
+    core = await createCoreForTests({ dataDir: data.dir, env: {}, httpControlPlane: false });
   });
   afterAll(async () => {
     await core?.close();

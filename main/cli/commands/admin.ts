@@ -1,12 +1,19 @@
 import type { Command } from 'commander';
-import { SYSTEM_ACTORS } from '../../common/audit.js';
+import type { Role } from '../../common/apps.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { mintConsoleLink } from '../../core/auth/console-sessions.js';
-import { liftBan } from '../../core/auth/regulation.js';
-import { createUser, listUsers, resetPassword } from '../../core/users-service.js';
-import { print, withStore, type CommonOptions } from '../context.js';
+import { withApi } from '../api.js';
+import { print, when, withStore, type CommonOptions } from '../context.js';
 
-const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+/** The flag of each field of users.create and users.resetPassword. */
+const USER_FLAGS = {
+  username: '--username',
+  password: '--password',
+  role: '--role',
+  email: '--email',
+  displayName: '--name',
+  enable: '--enable',
+};
 
 export function registerConsoleLink(program: Command): void {
   program
@@ -35,8 +42,9 @@ export function registerAdmin(program: Command): void {
     .requiredOption('--password <password>', 'the new password, 8 to 1024 bytes')
     .option('--enable', 'also re-enable the user and lift its sign-in ban')
     .action(async (o: CommonOptions & { username: string; password: string; enable?: boolean }) => {
-      await withStore(o, async (store) => {
-        const updated = await resetPassword(store, o, SYSTEM_ACTORS.cli);
+      await withApi(o, async (call) => {
+        const input = { username: o.username, password: o.password, enable: o.enable };
+        const { user: updated } = await call('users.resetPassword', input, USER_FLAGS);
         print(`password of ${updated.username} reset${o.enable ? '; user enabled, ban lifted' : ''}`);
       });
     });
@@ -52,12 +60,9 @@ export function registerAdmin(program: Command): void {
       async (
         o: CommonOptions & { username: string; password: string; role: string; email?: string; name?: string },
       ) => {
-        await withStore(o, async (store) => {
-          const created = await createUser(
-            store,
-            { username: o.username, password: o.password, role: o.role, email: o.email, displayName: o.name },
-            SYSTEM_ACTORS.cli,
-          );
+        await withApi(o, async (call) => {
+          const input = { username: o.username, password: o.password, email: o.email, displayName: o.name };
+          const created = await call('users.create', { ...input, role: o.role as Role }, USER_FLAGS);
           print(`created ${created.username} (${created.role})`);
         });
       },
@@ -67,8 +72,8 @@ export function registerAdmin(program: Command): void {
     .description('list local users')
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions & { json?: boolean }) => {
-      await withStore(o, (store) => {
-        const users = listUsers(store);
+      await withApi(o, async (call) => {
+        const users = await call('users.list', {});
         if (o.json) return print(JSON.stringify(users, null, 2));
         const width = Math.max(...users.map((u) => u.username.length));
         for (const u of users) {
@@ -83,8 +88,8 @@ export function registerAdmin(program: Command): void {
     .command('list')
     .description('list active bans')
     .action(async (o: CommonOptions) => {
-      await withStore(o, (store) => {
-        const bans = store.regulation.activeBans(store.clock.now());
+      await withApi(o, async (call) => {
+        const bans = await call('bans.list', {});
         if (bans.length === 0) return print('no active bans');
         for (const b of bans) print(`${b.username}  client ${b.client}  until ${when(b.until)}`);
       });
@@ -94,9 +99,10 @@ export function registerAdmin(program: Command): void {
     .description('lift the ban on a username, for every client')
     .requiredOption('--username <name>', 'the banned username')
     .action(async (o: CommonOptions & { username: string }) => {
-      await withStore(o, (store) => {
+      await withApi(o, async (call) => {
         const name = o.username.trim().toLowerCase();
-        print(liftBan(store, name, SYSTEM_ACTORS.cli) ? `lifted the ban on ${name}` : `${name} was not banned`);
+        const { lifted } = await call('bans.lift', { username: o.username }, USER_FLAGS);
+        print(lifted ? `lifted the ban on ${name}` : `${name} was not banned`);
       });
     });
 }

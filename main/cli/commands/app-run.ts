@@ -1,14 +1,11 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { LatchkeyError } from '../../common/errors.js';
-import { AppRunsRepo, type RunRequest } from '../../core/db/app-runs-repo.js';
-import { gatewayRunning } from '../../core/launcher/gateway-marker.js';
 import { logFileOf, tailFile } from '../../core/launcher/log-file.js';
 import type { Store } from '../../core/store.js';
+import { withApi } from '../api.js';
 import { dataDirOf, print, withStore, type CommonOptions } from '../context.js';
 
-const WAIT_MS = 90_000;
 const POLL_MS = 200;
 
 function runApp(store: Store, slug: string) {
@@ -19,46 +16,11 @@ function runApp(store: Store, slug: string) {
   return app;
 }
 
-/**
- * `app start|stop|restart`: the CLI writes the request into the database; the gateway
- * that runs the apps (serve or the desktop app) sees the commit through its data_version
- * watch, acts, and reports the state back in the same table. No control socket to secure:
- * whoever may write the data directory may already redefine the app (SPEC §8).
- */
-async function request(o: CommonOptions & { slug: string }, action: RunRequest): Promise<void> {
-  await withStore(o, async (store) => {
-    const app = runApp(store, o.slug);
-    if (!gatewayRunning(store.dataDir)) {
-      throw new LatchkeyError(
-        'LAUNCHER_NOT_RUNNING',
-        `no Latchkey runs the apps of ${store.dataDir}; start it (latchkey serve or the desktop app) first`,
-      );
-    }
-    const runs = new AppRunsRepo(store.db, store.clock);
-    const asked = store.clock.now();
-    runs.request(app.slug, action);
-    store.audit.record(
-      action === 'start' ? 'app.started' : action === 'stop' ? 'app.stopped' : 'app.restarted',
-      SYSTEM_ACTORS.cli,
-      app.slug,
-    );
-    const want = action === 'stop' ? 'stopped' : 'running';
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const row = runs.find(app.slug);
-      if (row && row.requested === null && row.updatedAt >= asked) {
-        if (row.state === want) return print(`${app.slug} ${want}`);
-        if (row.state === 'crashed' || row.state === 'backoff') {
-          throw new LatchkeyError(
-            'APP_START_FAILED',
-            `${app.slug} ${row.state}: ${row.reason ?? 'see latchkey app logs'}`,
-          );
-        }
-      }
-      if (Date.now() > deadline)
-        throw new LatchkeyError('APP_STARTING', `${app.slug} is not ${want} yet; see latchkey app list`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
+/** `app start|stop|restart`: asks the running gateway, through the console API, and waits for its answer. */
+async function request(o: CommonOptions & { slug: string }, action: 'start' | 'stop' | 'restart'): Promise<void> {
+  await withApi(o, async (call) => {
+    const status = await call(`apps.${action}`, { slug: o.slug });
+    print(`${o.slug} ${status.state}`);
   });
 }
 

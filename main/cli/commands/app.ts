@@ -1,15 +1,19 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { HeaderPreset, Role } from '../../common/apps.js';
-import { SYSTEM_ACTORS } from '../../common/audit.js';
-import { START_POLICIES, type RunInput, type RunPreset, type StartPolicy } from '../../common/apps.js';
+import type { RunInput, RunPreset, StartPolicy } from '../../common/apps.js';
 import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
-import { AppRunsRepo } from '../../core/db/app-runs-repo.js';
-import { gatewayRunning } from '../../core/launcher/gateway-marker.js';
 import { splitCommandLine } from '../../core/launcher/command-line.js';
-import { collect, print, withStore, type CommonOptions } from '../context.js';
+import { withApi } from '../api.js';
+import { collect, print, type CommonOptions } from '../context.js';
 import { registerAppRun } from './app-run.js';
+
+/**
+ * The flags of apps.add the CLI names otherwise. The others keep the field's name, as the
+ * config file's `apps:` entries do.
+ */
+const APP_FLAGS = { 'run.start': '--start' };
 
 /** The run definition from `--run`/`--preset` and their companions, or undefined. */
 function runInput(o: AddOptions): RunInput | undefined {
@@ -22,9 +26,6 @@ function runInput(o: AddOptions): RunInput | undefined {
   }
   if (o.upstream !== undefined)
     throw new LatchkeyError('BAD_ARGUMENT', '--upstream does not go with --run or --preset');
-  if (!(START_POLICIES as readonly string[]).includes(o.start ?? '')) {
-    throw new LatchkeyError('BAD_ARGUMENT', `--start takes on-demand, auto or manual, not "${o.start}"`);
-  }
   const env: Record<string, string> = {};
   for (const pair of o.env ?? []) {
     const at = pair.indexOf('=');
@@ -90,8 +91,9 @@ export function registerApp(program: Command): void {
     .option('--health-path <path>', 'a path the console polls to show the app as up')
     .action(async (o: AddOptions) => {
       const run = runInput(o);
-      await withStore(o, (store) => {
-        const added = store.apps.add(
+      await withApi(o, async (call) => {
+        const added = await call(
+          'apps.add',
           {
             slug: o.slug,
             upstream: o.upstream,
@@ -105,7 +107,7 @@ export function registerApp(program: Command): void {
             preserveHost: o.preserveHost,
             healthPath: o.healthPath,
           },
-          SYSTEM_ACTORS.cli,
+          APP_FLAGS,
         );
         if (added.run) {
           print(`added ${added.slug}, run by Latchkey (${added.run.preset}, start ${added.run.start})`);
@@ -119,17 +121,15 @@ export function registerApp(program: Command): void {
     .description('list the apps')
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions & { json?: boolean }) => {
-      await withStore(o, (store) => {
-        const apps = store.apps.list();
+      await withApi(o, async (call) => {
+        // States are the running gateway's word; with none running (or one killed), nothing runs.
+        const apps = await call('apps.list', {});
         if (o.json) return print(JSON.stringify(apps, null, 2));
         if (apps.length === 0) return print('no apps; add one with latchkey app add --slug S --upstream URL');
         const width = Math.max(...apps.map((a) => a.slug.length));
-        // States are the running gateway's word; with none running (or one killed), nothing runs.
-        const live = gatewayRunning(store.dataDir);
-        const runs = new Map(new AppRunsRepo(store.db, store.clock).list().map((r) => [r.slug, r]));
         for (const a of apps) {
           const where = a.run ? `runs ${a.run.preset === 'command' ? a.run.command : a.run.preset}` : a.upstream;
-          const state = a.run ? `  ${live ? (runs.get(a.slug)?.state ?? 'stopped') : 'stopped'}` : '';
+          const state = a.runStatus ? `  ${a.runStatus.state}` : '';
           print(
             `${a.slug.padEnd(width)}  ${where}  ${a.headers}${state}${a.source === 'file' ? '  (config file)' : ''}`,
           );
@@ -142,9 +142,9 @@ export function registerApp(program: Command): void {
     .description('take an app off the gateway')
     .requiredOption('--slug <slug>', 'the app to remove')
     .action(async (o: CommonOptions & { slug: string }) => {
-      await withStore(o, (store) => {
-        store.apps.remove(o.slug, SYSTEM_ACTORS.cli);
-        print(`removed ${o.slug}`);
+      await withApi(o, async (call) => {
+        const { removed } = await call('apps.remove', { slug: o.slug });
+        print(`removed ${removed}`);
       });
     });
 }

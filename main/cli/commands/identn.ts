@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { AUTHENTICATORS } from '../../common/identn.js';
-import { setIdentn } from '../../core/identn-service.js';
-import { currentIdentn } from '../../core/config/identn.js';
 import type { IdentnState } from '../../common/identn.js';
-import { onOff, print, withStore, type CommonOptions } from '../context.js';
+import { withApi } from '../api.js';
+import { onOff, print, type CommonOptions } from '../context.js';
 
 function show(identn: IdentnState): void {
   for (const a of AUTHENTICATORS) {
@@ -27,24 +25,15 @@ export function registerIdentn(program: Command): void {
     .option('--tokenizer <on|off>', 'local logins with username and password', onOff('--tokenizer'))
     .option('--apikey <on|off>', 'service-account tokens', onOff('--apikey'))
     .action(async (options: CommonOptions & { impersonation?: boolean; tokenizer?: boolean; apikey?: boolean }) => {
-      await withStore(options, (store) => {
-        show(
-          setIdentn(
-            store,
-            {
-              impersonation: options.impersonation,
-              tokenizer: options.tokenizer,
-              apikey: options.apikey,
-            },
-            SYSTEM_ACTORS.cli,
-          ),
-        );
+      await withApi(options, async (call) => {
+        const { impersonation, tokenizer, apikey } = options;
+        show(await call('identn.set', { impersonation, tokenizer, apikey }));
       });
     });
   identn
     .command('show')
     .description('print the effective state and where each value comes from')
     .action(async (options: CommonOptions) => {
-      await withStore(options, (store) => show(currentIdentn(store)));
+      await withApi(options, async (call) => show((await call('config.get', {})).identn));
     });
 }

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { mintConsoleLink } from '../../core/auth/console-sessions.js';
 import { createCore } from '../../core/index.js';
 import { stderrLogger } from '../../core/log.js';
 import { storeError } from '../../core/db/errors.js';
@@ -51,7 +49,7 @@ export function registerServe(program: Command): void {
       try {
         // Minted before anything is printed: a link that cannot be written is a start that failed.
         consoleLine = where.consoleReachable
-          ? `console: ${mintConsoleLink(core.store, listening.port)}`
+          ? `console: ${core.consoleLink(listening.port)}`
           : `console: no link printed: browsers take latchkey.localhost to 127.0.0.1 and ::1, where this ` +
             `gateway does not listen; through a proxy that sends Host latchkey.localhost:${listening.port} ` +
             `to ${where.origin}, latchkey console-link prints one`;
@@ -61,9 +59,8 @@ export function registerServe(program: Command): void {
       }
       print(`latchkey listening on ${where.origin}`);
       print(consoleLine);
-      if (existsSync(core.store.files.initialAdminPassword)) {
-        print(`initial admin password: ${core.store.files.initialAdminPassword}`);
-      }
+      const initialPassword = core.initialPasswordFile();
+      if (initialPassword !== undefined) print(`initial admin password: ${initialPassword}`);
       let stopping = false;
       const stop = () => {
         // A second signal while closing means "now".

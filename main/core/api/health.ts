@@ -6,8 +6,11 @@ import type { Listen } from '../launcher/presets.js';
 const SLOW_MS = 1_000;
 const GIVE_UP_MS = 3_000;
 
+/** What tells where a run app listens now: the launcher, or the CLI's view of the running gateway's. */
+type Runner = Pick<Launcher, 'listening'>;
+
 /** Where to ask: an app's fixed upstream, or where Latchkey runs it now. */
-function addressOf(app: App, launcher: Launcher | undefined): { base: string; socketPath?: string } | undefined {
+function addressOf(app: App, launcher: Runner | undefined): { base: string; socketPath?: string } | undefined {
   if (app.run) {
     const listen: Listen | undefined = launcher?.listening(app.slug);
     if (!listen) return undefined;
@@ -20,7 +23,7 @@ function addressOf(app: App, launcher: Launcher | undefined): { base: string; so
 }
 
 /** Asks an app's health path (or `/`) directly: up, slow (over a second) or down. */
-export async function probe(app: App, launcher?: Launcher): Promise<Health> {
+export async function probe(app: App, launcher?: Runner): Promise<Health> {
   const address = addressOf(app, launcher);
   if (!address) return 'down';
   // Loaded here, not at start-up: most gateways never probe (see gateway/upstreams.ts).
@@ -44,7 +47,7 @@ export async function probe(app: App, launcher?: Launcher): Promise<Health> {
   }
 }
 
-export async function probeAll(apps: readonly App[], launcher?: Launcher): Promise<Record<string, Health>> {
+export async function probeAll(apps: readonly App[], launcher?: Runner): Promise<Record<string, Health>> {
   const results = await Promise.all(apps.map(async (a) => [a.slug, await probe(a, launcher)] as const));
   return Object.fromEntries(results);
 }

@@ -9,7 +9,6 @@ import type {
 } from '../../common/api.js';
 import type { App, AppInput } from '../../common/apps.js';
 import { SYSTEM_ACTORS } from '../../common/audit.js';
-import { parseDuration } from '../../common/duration.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
 import { liftBan } from '../auth/regulation.js';
@@ -55,13 +54,18 @@ import { runtimeLicences } from './licences.js';
 const stoppedStatus = (): RunStatusDto => ({ state: 'stopped', reason: null, pid: null, retryAt: null, lastLines: [] });
 
 /**
- * Who calls the console API: the holder of a console link, or a signed-in user, with the
- * client of their connection (`uid:<n>`, see Regulation) for what is regulated. The
- * desktop window calls as the console link does, marked `via: 'desktop'`: only it (and
- * the CLI and config file, which do not come through here) may define a command.
+ * Who calls the console API: the holder of a console link, a signed-in user (with the
+ * client of their connection, `uid:<n>`, see Regulation, for what is regulated), or the
+ * command line. The desktop window calls as the console link does, marked `via:
+ * 'desktop'`. The CLI is the OS user at the terminal, who may write the data directory
+ * and so is trusted as the root admin; the audit log names it `(cli)`. Only the desktop
+ * window and the CLI (and the config file, which does not come through here) may define
+ * a command.
  */
 export type Caller =
-  { kind: 'console-link'; via?: 'desktop' } | { kind: 'user'; user: User; session: SessionRow; client: string };
+  | { kind: 'console-link'; via?: 'desktop' }
+  | { kind: 'user'; user: User; session: SessionRow; client: string }
+  | { kind: 'cli' };
 
 /**
  * Defining or changing the command an app runs is code execution: the HTTP console
@@ -70,7 +74,7 @@ export type Caller =
  * such as the Docker daemon's speaks HTTP and runs anything it is asked to.
  */
 function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | undefined): void {
-  if (isDesktop(caller)) return;
+  if (mayRunCode(caller)) return;
   if (input.run !== undefined || (existing?.run && input.upstream !== undefined)) {
     throw new LatchkeyError(
       'APP_RUN_FORBIDDEN',
@@ -85,7 +89,9 @@ function assertMayDefineRun(caller: Caller, input: AppInput, existing: App | und
   }
 }
 
-const isDesktop = (caller: Caller) => caller.kind === 'console-link' && caller.via === 'desktop';
+/** The callers that may define the command an app runs, and see its environment: not HTTP's. */
+const mayRunCode = (caller: Caller) =>
+  caller.kind === 'cli' || (caller.kind === 'console-link' && caller.via === 'desktop');
 
 /**
  * A run app's extra environment as the HTTP console sees it: the names, not the values,
@@ -113,27 +119,42 @@ function keepRun(input: AppInput, existing: App | undefined): AppInput {
 
 export interface ConsoleApiDeps {
   store: Store;
-  /** Proves a current password (regulated) and hashes a new one (capped), for account.changePassword. */
-  passwords: PasswordProof;
+  /**
+   * Proves a current password (regulated) and hashes a new one (capped), for
+   * account.changePassword: a gateway's. The CLI, whose caller has no account, has none.
+   */
+  passwords?: PasswordProof;
   port(): number;
-  /** What runs the apps, where one does (the gateway's process). */
-  launcher?: () => Launcher | undefined;
+  /**
+   * What runs the apps, where one does: the gateway's launcher in its own process; for
+   * the CLI, the running gateway's, reached through the database.
+   */
+  launcher?: () => AppRunner | undefined;
 }
 
 export type ConsoleApi = Handlers;
+
+/** What the console API asks of whatever runs the apps. */
+export type AppRunner = Pick<Launcher, 'act' | 'status' | 'listening'>;
 
 type Handlers = {
   [M in ApiMethod]: (input: ApiParsedInput<M>, caller: Caller) => Promise<ApiResults[M]> | ApiResults[M];
 };
 
-/** The audit log's actor for a caller: the user, else the console link or the desktop app (window and tray). */
-const actorOf = (caller: Caller) =>
-  caller.kind === 'user' ? caller.user.username : isDesktop(caller) ? SYSTEM_ACTORS.desktop : SYSTEM_ACTORS.consoleLink;
+/**
+ * The audit log's actor for a caller: the user, else the command line, the desktop app
+ * (window and tray) or the console link, each as a marker no username can take.
+ */
+function actorOf(caller: Caller): string {
+  if (caller.kind === 'user') return caller.user.username;
+  if (caller.kind === 'cli') return SYSTEM_ACTORS.cli;
+  return caller.via === 'desktop' ? SYSTEM_ACTORS.desktop : SYSTEM_ACTORS.consoleLink;
+}
 
 function describeCaller(caller: Caller): ConsoleCaller {
   return caller.kind === 'user'
     ? { kind: 'user', username: caller.user.username, role: caller.user.role }
-    : { kind: 'console-link', username: null, role: 'Admin' };
+    : { kind: caller.kind, username: null, role: 'Admin' };
 }
 
 /** The generated admin password, while its file is there: a missing or unreadable file shows nothing. */
@@ -145,28 +166,27 @@ function initialPassword(file: string): string | undefined {
   }
 }
 
-function lifetime(text: string): number | null {
-  if (text === 'never') return null;
-  const ms = parseDuration(text);
-  if (ms === undefined)
-    throw new LatchkeyError('BAD_ARGUMENT', `expires must be a duration such as 24h or 90d, or never`);
-  return ms;
-}
-
 /**
- * The console API (DESIGN: one service, two transports). Every method takes its parsed
+ * The console API (DESIGN: one service, three transports: HTTP, IPC and the CLI). Every method takes its parsed
  * input and the caller; transports check who may call, this checks what they may do.
  */
 export function createConsoleApi({ store, passwords, port, launcher }: ConsoleApiDeps): Handlers {
   const running = () => {
     const l = launcher?.();
-    if (!l) throw new LatchkeyError('LAUNCHER_NOT_RUNNING', 'nothing runs the apps in this process');
+    if (!l) {
+      throw new LatchkeyError(
+        'LAUNCHER_NOT_RUNNING',
+        `no Latchkey runs the apps of ${store.dataDir}; start it (latchkey serve or the desktop app) first`,
+      );
+    }
     return l;
   };
   const act = async (slug: string, action: 'start' | 'stop' | 'restart', caller: Caller) => {
+    // Asked of nothing, it was not done: no audit row.
+    const runner = running();
     const kind = action === 'start' ? 'app.started' : action === 'stop' ? 'app.stopped' : 'app.restarted';
     store.audit.record(kind, actorOf(caller), slug);
-    return running().act(slug, action);
+    return runner.act(slug, action);
   };
   // Read when the About screen first asks, not at start-up (a file per dependency).
   let licences: ReturnType<typeof runtimeLicences> | undefined;
@@ -186,8 +206,8 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
 
   /**
    * Who the caller is to the apps, view-as applied as the gateway applies it (SPEC §4: the
-   * Admin has exactly the viewed user's rights); undefined for a console link viewing as
-   * nobody, which manages every app.
+   * Admin has exactly the viewed user's rights); undefined for a console link or the CLI
+   * viewing as nobody, which manage every app.
    */
   const appIdentityOf = (caller: Caller): AssertedIdentity | undefined => {
     const now = store.clock.now();
@@ -209,7 +229,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
 
   /** The same rules viewAs.start obeys, for the console to offer it only when it will work. */
   const viewAsRefusal = (caller: Caller): string | null => {
-    if (caller.kind === 'console-link') return globalViewAsRefusal(store) ?? null;
+    if (caller.kind !== 'user') return globalViewAsRefusal(store) ?? null;
     return caller.user.role === 'Admin' ? null : 'only an Admin may view as another user';
   };
 
@@ -227,7 +247,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         viewAsRefused: viewAsRefusal(caller),
       };
       // config.get is open to every signed-in user: the password only to whom may reset it anyway.
-      const mayReset = caller.kind === 'console-link' || caller.user.role === 'Admin';
+      const mayReset = caller.kind !== 'user' || caller.user.role === 'Admin';
       const generated =
         mayReset && root && !root.passwordChosen ? initialPassword(store.files.initialAdminPassword) : undefined;
       return generated === undefined ? config : { ...config, initialAdminPassword: generated };
@@ -243,7 +263,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     'apps.list': (_input, caller) =>
       store.apps.list().map((a) => ({
         ...a,
-        run: a.run && !isDesktop(caller) ? { ...a.run, env: redacted(a.run.env) } : a.run,
+        run: a.run && !mayRunCode(caller) ? { ...a.run, env: redacted(a.run.env) } : a.run,
         url: `http://${a.slug}.localhost:${port()}/`,
         runStatus: a.run ? (launcher?.()?.status(a.slug) ?? stoppedStatus()) : null,
         listens: a.run ? listenKind(a.run) : null,
@@ -251,8 +271,8 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     'apps.health': () => probeAll(store.apps.list(), launcher?.()),
     'apps.mine': (_input, caller) => {
       const apps = store.apps.list();
-      // The console link manages every app unless viewing as someone; a signed-in user gets
-      // what the gateway would let them (or whom they view as) open.
+      // The console link and the CLI manage every app unless viewing as someone; a signed-in
+      // user gets what the gateway would let them (or whom they view as) open.
       const as = appIdentityOf(caller);
       const mine = as ? visibleApps(apps, as) : apps;
       return mine.map((a) => ({ slug: a.slug, name: a.name, url: `http://${a.slug}.localhost:${port()}/` }));
@@ -301,7 +321,7 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     },
     'viewAs.get': (_input, caller) => viewing(caller),
     'viewAs.start': ({ username }, caller) => {
-      if (caller.kind === 'console-link') {
+      if (caller.kind !== 'user') {
         const { user, until } = startGlobalViewAs(store, username, actorOf(caller));
         return { username: user.username, until };
       }
@@ -309,14 +329,14 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
       return { username: user.username, until: store.sessions.find(caller.session.id)?.viewAsUntil ?? 0 };
     },
     'viewAs.stop': (_input, caller) => {
-      if (caller.kind === 'console-link') return { stopped: stopGlobalViewAs(store, actorOf(caller)) ?? null };
+      if (caller.kind !== 'user') return { stopped: stopGlobalViewAs(store, actorOf(caller)) ?? null };
       const was = viewing(caller);
       stopSessionViewAs(store, caller.session, caller.user);
       return { stopped: was?.username ?? null };
     },
     'tokens.list': () => listTokens(store),
     'tokens.create': ({ username, expires, description }, caller) =>
-      createToken(store, { username, lifetimeMs: lifetime(expires), description }, actorOf(caller)),
+      createToken(store, { username, lifetimeMs: expires, description }, actorOf(caller)),
     'tokens.revoke': ({ id }, caller) => {
       revokeToken(store, id, actorOf(caller));
       return { revoked: id };
@@ -326,11 +346,12 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
         .activeBans(store.clock.now())
         .map(({ username, client, until }) => ({ username, client, until })),
     'bans.lift': ({ username }, caller) => ({
-      lifted: writeTransaction(store.db, () => liftBan(store, username.trim().toLowerCase(), actorOf(caller))),
+      lifted: writeTransaction(store.db, () => liftBan(store, username, actorOf(caller))),
     }),
     'account.changePassword': async (input, caller) => {
-      if (caller.kind !== 'user') {
-        throw new LatchkeyError('SESSION_REQUIRED', 'the console link has no account; sign in to change your password');
+      if (caller.kind !== 'user' || !passwords) {
+        const who = caller.kind === 'cli' ? 'the command line' : 'the console link';
+        throw new LatchkeyError('SESSION_REQUIRED', `${who} has no account; sign in to change your password`);
       }
       await changeOwnPassword(store, passwords, caller.user, input, caller.client, caller.session.id);
       return { changed: true };

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Db } from './open.js';
 import {
+  damagedValueOf,
   isStoredKey,
   STORED_SETTINGS,
   type StoredSettingKey,
@@ -14,7 +15,8 @@ export type InvalidSettingNotice = (message: string) => void;
 
 /**
  * Values the console or CLI stored; JSON-encoded so every type round-trips, and read
- * through their schema (db/stored-settings.ts): what fails it is absent.
+ * through their schema (db/stored-settings.ts): what fails it is absent, or its
+ * fail-closed value where the registry names one.
  */
 export class SettingsRepo {
   private readonly selectAll;
@@ -72,12 +74,14 @@ export class SettingsRepo {
     return this.ignore(key, text, parsed.error.issues[0]?.message ?? 'it has the wrong shape');
   }
 
-  private ignore(key: StoredSettingKey, text: string, problem: string): undefined {
+  private ignore<K extends StoredSettingKey>(key: K, text: string, problem: string): StoredValue<K> | undefined {
+    const instead = damagedValueOf(key);
     const seen = `${key}\u0000${text}`;
     if (!this.told.has(seen)) {
       this.told.add(seen);
-      this.notice(`the stored setting ${key} is ignored (${problem}): it is read as absent`);
+      const reading = instead === undefined ? 'absent' : JSON.stringify(instead);
+      this.notice(`the stored setting ${key} is ignored (${problem}): it is read as ${reading}`);
     }
-    return undefined;
+    return instead;
   }
 }

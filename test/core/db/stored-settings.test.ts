@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../main/core/db/open.js';
 import { SettingsRepo } from '../../../main/core/db/settings-repo.js';
-import { createCore, type Core } from '../../../main/core/index.js';
+import { createCoreForTests, type TestCore } from '../../helpers/core.js';
 import type { Logger } from '../../../main/core/log.js';
 import { manualClock } from '../../helpers/clock.js';
 import { tempDataDir } from '../../helpers/data-dir.js';
@@ -64,27 +64,29 @@ describe('the settings store', () => {
       expect(settings.get('viewas.global')).toBeUndefined();
       expect(settings.get('console.link')).toBeUndefined();
       expect(settings.get('gateway.last-port')).toBeUndefined();
-      expect(settings.all()).toEqual({});
+      // The one key whose absence would unlock: read as off, not as the default (on).
+      expect(settings.get('identn.impersonation.enabled')).toBe(false);
+      expect(settings.all()).toEqual({ 'identn.impersonation.enabled': false });
     }
     expect(told).toHaveLength(4);
     expect(told.join('\n')).toMatch(/viewas\.global is ignored \(it is not JSON\)/);
-    expect(told.join('\n')).toMatch(/identn\.impersonation\.enabled is ignored/);
+    expect(told.join('\n')).toMatch(/identn\.impersonation\.enabled is ignored .*: it is read as false/);
   });
 });
 
 describe('a gateway whose stored state was damaged', () => {
   async function core(
-    prepare?: (db: Db) => void,
-  ): Promise<{ core: Core; port: number; log: ReturnType<typeof collectingLog> }> {
+    prepare?: (db: Db, first: TestCore) => void,
+  ): Promise<{ core: TestCore; port: number; log: ReturnType<typeof collectingLog> }> {
     const data = tempDataDir();
     cleanups.push(data.remove);
     if (prepare) {
-      const first = await createCore({ dataDir: data.dir, env: {}, port: 0 });
-      prepare(first.store.db);
+      const first = await createCoreForTests({ dataDir: data.dir, env: {}, port: 0 });
+      prepare(first.store.db, first);
       await first.close();
     }
     const log = collectingLog();
-    const made = await createCore({ dataDir: data.dir, env: {}, port: 0, log });
+    const made = await createCoreForTests({ dataDir: data.dir, env: {}, port: 0, log });
     cleanups.push(() => made.close());
     const { port } = await made.listen();
     return { core: made, port, log };
@@ -96,6 +98,24 @@ describe('a gateway whose stored state was damaged', () => {
     const res = await sendRequest(port, { host: `latchkey.localhost:${port}`, path: '/api/v1/global/config' });
     expect(res.status).toBe(200);
     expect(log.warnings.filter((w) => w.includes('viewas.global'))).toHaveLength(1);
+  });
+
+  it('a damaged impersonation switch in a logins-mode store does not drop every lock (fail open to root admin)', async () => {
+    const { port, log } = await core((db, first) => {
+      first.store.apps.add({ slug: 'echo', upstream: 'http://127.0.0.1:9' }, 'admin');
+      // Logins mode as `identn set` stores it, then two rows torn: read as absent, the
+      // default (impersonation on) would let every request in as the root admin.
+      writeRaw(db, 'identn.impersonation.enabled', '"fals');
+      writeRaw(db, 'identn.tokenizer.enabled', 'tru');
+      writeRaw(db, 'identn.apikey.enabled', 'false');
+    });
+    const res = await sendRequest(port, {
+      host: `echo.localhost:${port}`,
+      path: '/',
+      headers: { Accept: 'application/json' },
+    });
+    expect(res.status).toBe(401);
+    expect(log.warnings.join('\n')).toMatch(/identn\.impersonation\.enabled is ignored .*read as false/);
   });
 
   it('damaged signing keys are replaced at start rather than stopping it', async () => {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createToken } from '../../../main/core/auth/service-accounts.js';
-import { createCore, type Core } from '../../../main/core/index.js';
 import type { Logger } from '../../../main/core/log.js';
 import { createUser } from '../../../main/core/users-service.js';
+import { createCoreForTests, type TestCore } from '../../helpers/core.js';
 import { runCli } from '../../helpers/cli.js';
 import { sendRequest } from '../../helpers/gateway.js';
 import { startUpstream, type Upstream } from '../../helpers/upstream.js';
@@ -70,7 +70,7 @@ describe('on a full disk', () => {
     const up: Upstream = await startUpstream();
     cleanups.push(() => up.close());
     const logged: string[] = [];
-    const core: Core = await createCore({
+    const core: TestCore = await createCoreForTests({
       dataDir: join(disk, 'data'),
       env: {
         LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1',

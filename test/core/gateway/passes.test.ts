@@ -11,7 +11,7 @@ import { createToken } from '../../../main/core/auth/service-accounts.js';
 import { ADMISSION_PASSES, REQUEST_PASSES } from '../../../main/core/gateway/passes.js';
 import type { PassName } from '../../../main/core/gateway/exchange.js';
 import { setIdentn } from '../../../main/core/identn-service.js';
-import { createCore, type Core } from '../../../main/core/index.js';
+import { createCoreForTests, type TestCore } from '../../helpers/core.js';
 import { createUser } from '../../../main/core/users-service.js';
 import { tempDataDir } from '../../helpers/data-dir.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -205,11 +205,11 @@ async function closedPort(): Promise<number> {
 async function extraHostGateway(echo: string): Promise<{ port: number; close(): Promise<void> }> {
   const data = tempDataDir();
   const logins = { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1' };
-  const first = await createCore({ dataDir: data.dir, env: logins, port: 0 });
+  const first = await createCoreForTests({ dataDir: data.dir, env: logins, port: 0 });
   first.store.apps.add({ slug: 'echo', upstream: echo }, 'admin');
   setIdentn(first.store, { impersonation: false }, 'test');
   await first.close();
-  const core: Core = await createCore({
+  const core: TestCore = await createCoreForTests({
     dataDir: data.dir,
     env: { ...logins, LATCHKEY_GATEWAY_ALLOWED_HOSTS: 'devbox.lan' },
     port: 0,
