@@ -9,7 +9,7 @@ import { assertedHeaders } from './identify.js';
 import { launchedUpgradeTarget, launchedUpstream } from './launched.js';
 import { proxyHttp } from './proxy-http.js';
 import { GOING_AWAY, POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
-import { watchStream } from './stream-watch.js';
+import { stillAdmitted, watchStream } from './stream-watch.js';
 import { targetOf, type UpstreamTarget } from './upstreams.js';
 
 /** How long a request waits for an app that is starting, unless the gateway says otherwise. */
@@ -22,6 +22,20 @@ const UPSTREAM_TIMEOUT_MS = 60_000;
 function isAdminAsItself(ex: Exchange): boolean {
   const { identity } = ex.access;
   return identity?.role === 'Admin' && identity.viewer === undefined;
+}
+
+/**
+ * A request that waited for its app to start was decided on arrival; up to the upstream
+ * timeout later, a token may be revoked, a user disabled, a policy changed. It goes on
+ * only if it is still let in as it was; sent again, it gets the answer of now.
+ */
+const ENDED_WHILE_STARTING: Refusal = {
+  code: 'FORBIDDEN',
+  message: 'the access this request came with ended while the app was starting; send it again',
+};
+
+function isRunning(app: App, deps: PassDeps): boolean {
+  return deps.launcher?.status(app.slug)?.state === 'running';
 }
 
 function notRunHere(app: App): Refusal {
@@ -55,7 +69,9 @@ async function proxyRequest(
   else if (!deps.launcher) return notRunHere(app);
   else {
     const waitMs = deps.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
+    const waited = !isRunning(app, deps);
     upstream = await launchedUpstream(req, res, app, deps.launcher, waitMs, isAdminAsItself(ex));
+    if (upstream && waited && !(await stillAdmitted(ex, deps))) return ENDED_WHILE_STARTING;
   }
   // Else the launcher has answered: the app is starting or failed to.
   if (!upstream) return ANSWERED;
@@ -88,8 +104,11 @@ async function relaySocket(
   let upstream: UpstreamTarget | undefined;
   if (!app.run) upstream = targetOf(app);
   else if (!deps.launcher) return notRunHere(app);
-  else
+  else {
+    const waited = !isRunning(app, deps);
     upstream = await launchedUpgradeTarget(socket, app, deps.launcher, deps.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS);
+    if (upstream && waited && !(await stillAdmitted(ex, deps))) return ENDED_WHILE_STARTING;
+  }
   if (!upstream) return ANSWERED;
   const headers = upstreamHeaders(req, app, upstream, identityHeaders);
   const end = proxyWebSocket(socket, head, upstream, forwarded.path + forwarded.query, headers, COOKIE_PREFIX);
