@@ -142,6 +142,9 @@ export const appInputSchema = z.strictObject({
 
 export type AppInput = z.input<typeof appInputSchema>;
 
+/** The element rules of a stored app's lists, for reading them back as strictly as they were written. */
+export { origin as originSchema, publicPath as publicPathSchema };
+
 export interface App {
   slug: string;
   name: string;

@@ -58,7 +58,12 @@ export async function openStore({ dataDir, config, clock, log }: OpenStoreOption
     const settings = new SettingsRepo(db, clock, (line) => (log ?? stderrLogger(undefined)).warn(line));
     const users = new UsersRepo(db, clock);
     const audit = new AuditRepo(db, clock);
-    const apps = new AppService(db, new AppsRepo(db, clock), audit, config);
+    const apps = new AppService(
+      db,
+      new AppsRepo(db, clock, (line) => (log ?? stderrLogger(undefined)).warn(line)),
+      audit,
+      config,
+    );
     await ensureRootAdmin({ db, config, settings, users, passwordFile: files.initialAdminPassword });
     markSetUp(files);
     return assemble({ dataDir, files, db, config, clock, settings, users, audit, apps, lock });

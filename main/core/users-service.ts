@@ -4,7 +4,7 @@ import { LatchkeyError } from '../common/errors.js';
 import type { Login } from './auth/login.js';
 import { hashPassword, passwordProblem } from './auth/passwords.js';
 import { liftBan } from './auth/regulation.js';
-import { findRootUser } from './auth/root-admin.js';
+import { findRootUser, ROOT_USER_KEY } from './auth/root-admin.js';
 import { removeFile } from './data-dir.js';
 import type { User } from './db/users-repo.js';
 import { whenWritable, writeTransaction } from './db/write.js';
@@ -205,8 +205,22 @@ export function deleteUser(store: Store, username: string, actor: Actor): void {
     const user = requireUser(store, username);
     assertNotLastAdmin(store, user, 'deleted');
     store.users.delete(user.id); // its sessions go with it (ON DELETE CASCADE)
+    forgetUserId(store, user.id);
     store.audit.record('user.deleted', actor, user.username);
   });
+}
+
+/**
+ * The settings that name a user by id end with the user: SQLite gives a deleted user's
+ * id to the next user created (the table has no AUTOINCREMENT), who must not become
+ * whom impersonation mode views as, or its root Admin.
+ */
+function forgetUserId(store: Store, id: number): void {
+  if (store.settings.get('viewas.global')?.userId === id) store.settings.setMany({ 'viewas.global': null });
+  if (store.settings.get(ROOT_USER_KEY) === id) {
+    const next = store.users.oldestEnabledAdmin();
+    if (next) store.settings.setMany({ [ROOT_USER_KEY]: next.id });
+  }
 }
 
 export function listUsers(store: Store): UserView[] {

@@ -12,6 +12,7 @@ import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { LatchkeyError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
 import { liftBan } from '../auth/regulation.js';
+import type { AssertedIdentity } from '../auth/assertion.js';
 import { findRootUser } from '../auth/root-admin.js';
 import { generatePassword } from '../auth/passwords.js';
 import { visibleApps } from '../auth/app-policy.js';
@@ -203,6 +204,29 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     return global ? { username: global.user.username, until: global.until } : null;
   };
 
+  /**
+   * Who the caller is to the apps, view-as applied as the gateway applies it (SPEC §4: the
+   * Admin has exactly the viewed user's rights); undefined for a console link or the CLI
+   * viewing as nobody, which manage every app.
+   */
+  const appIdentityOf = (caller: Caller): AssertedIdentity | undefined => {
+    const now = store.clock.now();
+    const as = (user: User, viewer: User | undefined): AssertedIdentity => ({
+      username: user.username,
+      email: user.email,
+      role: user.role,
+      viewer: viewer?.username,
+    });
+    if (caller.kind === 'user') {
+      const viewed = sessionViewAs(store, store.sessions.find(caller.session.id) ?? caller.session, now);
+      return viewed ? as(viewed, caller.user) : as(caller.user, undefined);
+    }
+    if (!currentIdentn(store).impersonation.enabled) return undefined;
+    const global = globalViewAs(store, now);
+    const root = findRootUser(store.settings, store.users);
+    return global && root ? as(global.user, root) : undefined;
+  };
+
   /** The same rules viewAs.start obeys, for the console to offer it only when it will work. */
   const viewAsRefusal = (caller: Caller): string | null => {
     if (caller.kind !== 'user') return globalViewAsRefusal(store) ?? null;
@@ -247,11 +271,10 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
     'apps.health': () => probeAll(store.apps.list(), launcher?.()),
     'apps.mine': (_input, caller) => {
       const apps = store.apps.list();
-      // The console link and the CLI manage every app; a signed-in user gets what their policy lets them open.
-      const mine =
-        caller.kind !== 'user'
-          ? apps
-          : visibleApps(apps, { username: caller.user.username, email: caller.user.email, role: caller.user.role });
+      // The console link and the CLI manage every app unless viewing as someone; a signed-in
+      // user gets what the gateway would let them (or whom they view as) open.
+      const as = appIdentityOf(caller);
+      const mine = as ? visibleApps(apps, as) : apps;
       return mine.map((a) => ({ slug: a.slug, name: a.name, url: `http://${a.slug}.localhost:${port()}/` }));
     },
     'apps.start': ({ slug }, caller) => act(slug, 'start', caller),

@@ -1,4 +1,15 @@
-import type { App, HeaderPreset, Role, RunDefinition } from '../../common/apps.js';
+import { z } from 'zod';
+import {
+  originSchema,
+  publicPathSchema,
+  ROLES,
+  RUN_PRESETS,
+  START_POLICIES,
+  USERNAME_PATTERN,
+  type App,
+  type HeaderPreset,
+  type RunDefinition,
+} from '../../common/apps.js';
 import { LatchkeyError } from '../../common/errors.js';
 import type { Clock } from '../clock.js';
 import type { Db } from './open.js';
@@ -17,19 +28,79 @@ interface AppRow {
   run: string | null;
 }
 
-function toApp(row: AppRow): App {
+/**
+ * The JSON columns of a row, by the shapes Latchkey writes. A value of another shape is
+ * never used as it is: a policy list stored as a string would be matched by substring
+ * (`"alice-admin".includes("alice")`), an origin list would let in every origin that is
+ * part of it, and a value that is not JSON would stop every app from loading.
+ */
+const strings = z.array(z.string());
+// Fields a run definition gained after its first release read as they did when missing.
+const storedRun = z.object({
+  preset: z.enum(RUN_PRESETS),
+  command: z.string().nullable(),
+  args: strings.default([]),
+  cwd: z.string().nullable().default(null),
+  env: z.record(z.string(), z.string()).default({}),
+  listen: z.enum(['port', 'socket']).nullable().default(null),
+  start: z.enum(START_POLICIES).default('on-demand'),
+  idleStopMs: z.number().nullable().default(null),
+});
+const storedColumns = z.object({
+  allowRoles: z.array(z.enum(ROLES)),
+  allowUsers: z.array(z.string().regex(USERNAME_PATTERN)),
+  // By the rules they were written with: an empty path would make every path public, and
+  // the origin "null" would let every sandboxed frame and file:// page in.
+  publicPaths: z.array(publicPathSchema),
+  allowedOrigins: z.array(originSchema),
+  run: storedRun.nullable(),
+});
+
+/** Says why a stored app was left out. */
+export type DamagedAppNotice = (message: string) => void;
+
+function json(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The app a row holds, or undefined when a column is damaged: the app is then read as
+ * absent (its host answers 404, as an app that does not exist), never with a policy
+ * guessed from what is left. `latchkey app remove` still removes the row.
+ */
+function toApp(row: AppRow, notice: DamagedAppNotice): App | undefined {
+  const columns = storedColumns.safeParse({
+    allowRoles: json(row.allow_roles),
+    allowUsers: json(row.allow_users),
+    publicPaths: json(row.public_paths),
+    allowedOrigins: json(row.allowed_origins),
+    run: json(row.run),
+  });
+  if (!columns.success) {
+    const where = columns.error.issues[0]?.path.join('.') ?? 'a column';
+    notice(
+      `the stored app ${row.slug} is ignored (${where} is damaged): it is read as absent; remove it and add it again`,
+    );
+    return undefined;
+  }
+  const { allowRoles, allowUsers, publicPaths, allowedOrigins, run } = columns.data;
   return {
     slug: row.slug,
     name: row.name,
     upstream: row.upstream,
-    allowRoles: JSON.parse(row.allow_roles) as Role[],
-    allowUsers: JSON.parse(row.allow_users) as string[],
-    publicPaths: JSON.parse(row.public_paths) as string[],
+    allowRoles,
+    allowUsers,
+    publicPaths,
     headers: row.headers,
     preserveHost: row.preserve_host === 1,
-    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    allowedOrigins,
     healthPath: row.health_path,
-    run: row.run === null ? null : (JSON.parse(row.run) as RunDefinition),
+    run: run as RunDefinition | null,
     source: 'stored',
   };
 }
@@ -58,9 +129,13 @@ export class AppsRepo {
   private readonly deleteRow;
   private readonly updateRow;
 
+  /** Each damaged row is told once per process, not on every reload. */
+  private readonly told = new Set<string>();
+
   constructor(
     db: Db,
     private readonly clock: Clock,
+    private readonly notice: DamagedAppNotice = () => undefined,
   ) {
     this.selectAll = db.prepare<[], AppRow>('SELECT * FROM apps ORDER BY slug');
     this.insertRow = db.prepare(
@@ -79,7 +154,15 @@ export class AppsRepo {
   }
 
   list(): App[] {
-    return this.selectAll.all().map(toApp);
+    const apps: App[] = [];
+    for (const row of this.selectAll.all()) {
+      const app = toApp(row, (line) => {
+        if (!this.told.has(line)) this.notice(line);
+        this.told.add(line);
+      });
+      if (app) apps.push(app);
+    }
+    return apps;
   }
 
   insert(app: Omit<App, 'source'>): void {

@@ -28,22 +28,29 @@ export async function launchedUpstream(
   app: App,
   launcher: Launcher,
   waitMs: number,
+  /**
+   * Whether the requester may read the app's log (an Admin as itself): its last lines
+   * carry what tools print (tokens, connection strings), the console's Logs are Admin-only,
+   * and anyone its policy lets in, or anyone at all on a public path, gets this answer.
+   */
+  mayReadLog: boolean,
 ): Promise<UpstreamTarget | undefined> {
   const admission = await launcher.admit(app, isNavigation(req) ? undefined : waitMs);
   if (admission.kind === 'ready') {
     res.once('close', admission.release);
     return targetOfListen(admission.listen);
   }
+  const status = mayReadLog ? admission.status : { ...admission.status, lastLines: [] };
   if (admission.kind === 'starting') {
     res.setHeader('refresh', String(STARTING_REFRESH_S));
     res.setHeader('retry-after', String(STARTING_REFRESH_S));
-    sendHtml(res, statusOf('APP_STARTING'), startingPage(app, admission.status));
+    sendHtml(res, statusOf('APP_STARTING'), startingPage(app, status));
     return undefined;
   }
   if (admission.code === 'APP_STARTING') res.setHeader('retry-after', RETRY_AFTER_S);
-  const lines = admission.status.lastLines;
+  const lines = status.lastLines;
   const message = lines.length > 0 ? `${admission.message}; last log lines:\n${lines.join('\n')}` : admission.message;
-  sendError(req, res, admission.code, message, notRunningPage(app, admission.message, admission.status));
+  sendError(req, res, admission.code, message, notRunningPage(app, admission.message, status));
   return undefined;
 }
 

@@ -89,13 +89,14 @@ export function unknownAppPage(host: string, apps: readonly App[] | undefined, p
   return page('No such app', `<h1>No app at ${escapeHtml(host)}</h1>${list}`);
 }
 
-export function upstreamDownPage(app: App, detail: string): string {
-  return page(
-    `${app.name} is not answering`,
-    `<h1>${escapeHtml(app.name)} is not answering</h1>` +
-      `<p>Latchkey could not reach <code>${escapeHtml(app.upstream)}</code>: ${escapeHtml(detail)}.</p>` +
-      `<p>Start the app, or check its address with <code>latchkey app list</code>, then reload this page.</p>`,
-  );
+/** `showUpstream`: the address only to an Admin; others are told to ask one. */
+export function upstreamDownPage(app: App, detail: string, showUpstream: boolean): string {
+  const reach = showUpstream
+    ? `<p>Latchkey could not reach <code>${escapeHtml(app.upstream)}</code>: ${escapeHtml(detail)}.</p>` +
+      `<p>Start the app, or check its address with <code>latchkey app list</code>, then reload this page.</p>`
+    : `<p>Latchkey could not reach it: ${escapeHtml(detail)}.</p>` +
+      `<p>Reload this page in a moment; if it goes on, tell an Admin.</p>`;
+  return page(`${app.name} is not answering`, `<h1>${escapeHtml(app.name)} is not answering</h1>${reach}`);
 }
 
 export function refusalPage(status: number, message: string): string {

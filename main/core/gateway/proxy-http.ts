@@ -18,6 +18,8 @@ export interface ProxyContext {
   pools: UpstreamPools;
   maxBodyBytes: number;
   cookiePrefix: string;
+  /** Whether a failure may name the upstream's address: to an Admin, who set it, only. */
+  showUpstream: boolean;
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -47,7 +49,7 @@ function describeFailure(error: unknown): { code: 'UPSTREAM_DOWN' | 'UPSTREAM_TI
  * without holding a whole body in memory.
  */
 export function proxyHttp(req: IncomingMessage, res: ServerResponse, ctx: ProxyContext): void {
-  const { app, target, upstream, headers, pools, maxBodyBytes, cookiePrefix } = ctx;
+  const { app, target, upstream, headers, pools, maxBodyBytes, cookiePrefix, showUpstream } = ctx;
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBodyBytes) {
     sendTypedError(req, res, bodyTooLarge(maxBodyBytes));
@@ -82,8 +84,9 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, ctx: ProxyC
       }
       if (req.destroyed) return;
       const { code, detail } = describeFailure(error);
-      const message = `${app.name} (${app.upstream}) is not answering: ${detail}`;
-      sendError(req, res, code, message, upstreamDownPage(app, detail));
+      const where = showUpstream ? ` (${app.upstream})` : '';
+      const message = `${app.name}${where} is not answering: ${detail}`;
+      sendError(req, res, code, message, upstreamDownPage(app, detail, showUpstream));
     },
   );
 }

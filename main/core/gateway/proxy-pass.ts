@@ -9,11 +9,34 @@ import { assertedHeaders } from './identify.js';
 import { launchedUpgradeTarget, launchedUpstream } from './launched.js';
 import { proxyHttp } from './proxy-http.js';
 import { GOING_AWAY, POLICY_VIOLATION, proxyWebSocket } from './proxy-ws.js';
-import { watchStream } from './stream-watch.js';
+import { stillAdmitted, watchStream } from './stream-watch.js';
 import { targetOf, type UpstreamTarget } from './upstreams.js';
 
 /** How long a request waits for an app that is starting, unless the gateway says otherwise. */
 const UPSTREAM_TIMEOUT_MS = 60_000;
+
+/**
+ * Whether the requester is an Admin acting as itself: only it is told what the console
+ * keeps for Admins (an app's address, its log), in the answer for an app that fails.
+ */
+function isAdminAsItself(ex: Exchange): boolean {
+  const { identity } = ex.access;
+  return identity?.role === 'Admin' && identity.viewer === undefined;
+}
+
+/**
+ * A request that waited for its app to start was decided on arrival; up to the upstream
+ * timeout later, a token may be revoked, a user disabled, a policy changed. It goes on
+ * only if it is still let in as it was; sent again, it gets the answer of now.
+ */
+const ENDED_WHILE_STARTING: Refusal = {
+  code: 'FORBIDDEN',
+  message: 'the access this request came with ended while the app was starting; send it again',
+};
+
+function isRunning(app: App, deps: PassDeps): boolean {
+  return deps.launcher?.status(app.slug)?.state === 'running';
+}
 
 function notRunHere(app: App): Refusal {
   return { code: 'APP_NOT_RUNNING', message: `${app.name} is run by Latchkey, and nothing runs it here` };
@@ -44,7 +67,12 @@ async function proxyRequest(
   let upstream: UpstreamTarget | undefined;
   if (!app.run) upstream = targetOf(app);
   else if (!deps.launcher) return notRunHere(app);
-  else upstream = await launchedUpstream(req, res, app, deps.launcher, deps.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS);
+  else {
+    const waitMs = deps.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
+    const waited = !isRunning(app, deps);
+    upstream = await launchedUpstream(req, res, app, deps.launcher, waitMs, isAdminAsItself(ex));
+    if (upstream && waited && !(await stillAdmitted(ex, deps))) return ENDED_WHILE_STARTING;
+  }
   // Else the launcher has answered: the app is starting or failed to.
   if (!upstream) return ANSWERED;
   // A client gone while the decision was made has nothing left to watch.
@@ -61,6 +89,7 @@ async function proxyRequest(
     pools: deps.pools,
     maxBodyBytes: deps.maxBodyBytes,
     cookiePrefix: COOKIE_PREFIX,
+    showUpstream: isAdminAsItself(ex),
   });
   return ANSWERED;
 }
@@ -75,8 +104,11 @@ async function relaySocket(
   let upstream: UpstreamTarget | undefined;
   if (!app.run) upstream = targetOf(app);
   else if (!deps.launcher) return notRunHere(app);
-  else
+  else {
+    const waited = !isRunning(app, deps);
     upstream = await launchedUpgradeTarget(socket, app, deps.launcher, deps.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS);
+    if (upstream && waited && !(await stillAdmitted(ex, deps))) return ENDED_WHILE_STARTING;
+  }
   if (!upstream) return ANSWERED;
   const headers = upstreamHeaders(req, app, upstream, identityHeaders);
   const end = proxyWebSocket(socket, head, upstream, forwarded.path + forwarded.query, headers, COOKIE_PREFIX);

@@ -105,7 +105,10 @@ export function proxyWebSocket(
   };
 
   socket.on('error', () => upstreamReq.destroy());
-  upstreamReq.on('error', (error) => fail(`the app's upstream failed: ${error.message}`));
+  // Its code, not its message: the message names the upstream's address, an Admin's to know.
+  upstreamReq.on('error', (error) =>
+    fail(`the app's upstream failed (${(error as NodeJS.ErrnoException).code ?? 'no answer'})`),
+  );
 
   upstreamReq.on('response', (upstreamRes) => {
     // The upstream declined to switch: pass its answer on (the body decoded, so without

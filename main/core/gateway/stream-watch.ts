@@ -25,3 +25,11 @@ export function watchStream(ex: Exchange, deps: PassDeps, close: (why: CloseReas
   const admittedAs = standing(ex.snapshot, ex.access);
   return deps.streams.add({ stillAllowed: () => stillAllowed(ex, admittedAs, deps), close });
 }
+
+/**
+ * Whether a request decided on arrival is still let in as it was, now: asked after it
+ * waited for an app to start, before anything of it reaches the app.
+ */
+export function stillAdmitted(ex: Exchange, deps: PassDeps): Promise<boolean> {
+  return stillAllowed(ex, standing(ex.snapshot, ex.access), deps);
+}
