@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,7 +18,8 @@ const packageOf = (url: string) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec
 
 /** Runs `serve` on `dir` until `whileUp` is done; the packages it loaded, by name. */
 async function packagesLoaded(dir: string, whileUp: (port: number) => Promise<void> = async () => {}) {
-  const out = join(dir, 'modules.txt');
+  // One file per start: a list left by an earlier start must never pass for this one's.
+  const out = join(dir, `modules-${randomUUID()}.txt`);
   const server = await startServe(['--port', '0', '--data-dir', dir], {
     NODE_OPTIONS: `--import=${RECORDER}`,
     RECORD_MODULES_TO: out,
