@@ -50,7 +50,7 @@ export const CORE_LAYERS = [
   { name: 'auth', paths: ['auth'] },
   {
     name: 'services',
-    paths: ['launcher', 'state.ts', 'feed.ts', 'identn-service.ts', 'users-service.ts', 'backup.ts'],
+    paths: ['launcher', 'live-state.ts', 'feed.ts', 'identn-service.ts', 'users-service.ts', 'backup.ts'],
   },
   { name: 'api', paths: ['api'] },
   { name: 'gateway', paths: ['gateway'] },
