@@ -44,7 +44,7 @@ const staticOnly = (where) => ({
  */
 export const CORE_LAYERS = [
   { name: 'config', paths: ['config', 'clock.ts', 'log.ts'] },
-  { name: 'db', paths: ['db', 'data-dir.ts', 'store-lock.ts', 'apps.ts'] },
+  { name: 'db', paths: ['db', 'atomic-file.ts', 'data-dir.ts', 'store-lock.ts', 'apps.ts'] },
   // Opening a new data directory creates its root admin before anyone can use it.
   { name: 'store', paths: ['store.ts'], mayImport: ['auth/root-admin.ts'] },
   { name: 'auth', paths: ['auth'] },

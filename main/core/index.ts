@@ -4,6 +4,7 @@ import type { ConsoleApi } from './api/service.js';
 import { assembleCore, type CoreOptions } from './assemble.js';
 import type { ChangeFeed } from './feed.js';
 
+export { writeFileAtomically } from './atomic-file.js';
 export { resolveDataDir } from './data-dir.js';
 export { asLatchkeyError } from './db/errors.js';
 export { whenWritable } from './db/write.js';
