@@ -8,7 +8,7 @@ export { writeFileAtomically } from './atomic-file.js';
 export { resolveDataDir } from './data-dir.js';
 export { asLatchkeyError } from './db/errors.js';
 export { whenWritable } from './db/write.js';
-export { BUILT_PAGE_CSP } from './gateway/static-pages.js';
+export { BUILT_PAGE_CSP, builtFileType } from './gateway/static-pages.js';
 export type { CoreOptions } from './assemble.js';
 
 /**
