@@ -44,13 +44,13 @@ const staticOnly = (where) => ({
  */
 export const CORE_LAYERS = [
   { name: 'config', paths: ['config', 'clock.ts', 'log.ts'] },
-  { name: 'db', paths: ['db', 'data-dir.ts', 'store-lock.ts', 'apps.ts'] },
+  { name: 'db', paths: ['db', 'atomic-file.ts', 'data-dir.ts', 'store-lock.ts', 'apps.ts'] },
   // Opening a new data directory creates its root admin before anyone can use it.
   { name: 'store', paths: ['store.ts'], mayImport: ['auth/root-admin.ts'] },
   { name: 'auth', paths: ['auth'] },
   {
     name: 'services',
-    paths: ['launcher', 'state.ts', 'feed.ts', 'identn-service.ts', 'users-service.ts', 'backup.ts'],
+    paths: ['launcher', 'live-state.ts', 'feed.ts', 'identn-service.ts', 'users-service.ts', 'backup.ts'],
   },
   { name: 'api', paths: ['api'] },
   { name: 'gateway', paths: ['gateway'] },

@@ -1,8 +1,23 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { colourTokensCss } from '../main/common/colours.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+const themeFile = here('src/lib/theme.css');
+
+/** The colour tokens, shared with the gateway's own pages, in front of lib/theme.css. */
+function colourTokens(): Plugin {
+  return {
+    name: 'latchkey-colour-tokens',
+    // Before Vite's CSS handling, which then treats the tokens as part of the file.
+    enforce: 'pre',
+    transform(code, id) {
+      return id.split('?')[0] === themeFile ? `${colourTokensCss()}${code}` : undefined;
+    },
+  };
+}
 
 /**
  * The pages the gateway serves itself. Everything is bundled and served from
@@ -11,7 +26,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   root: here('.'),
   base: '/.latchkey/',
-  plugins: [svelte()],
+  plugins: [colourTokens(), svelte()],
   build: {
     outDir: here('../dist/renderer'),
     emptyOutDir: true,

@@ -22,6 +22,7 @@ export const API_ROUTES = {
   'users.resetPassword': ['POST', '/api/v1/users/reset-password'],
   'users.delete': ['POST', '/api/v1/users/delete'],
   'viewAs.get': ['GET', '/api/v1/view-as'],
+  'viewAs.candidates': ['GET', '/api/v1/view-as/candidates'],
   'viewAs.start': ['POST', '/api/v1/view-as'],
   'viewAs.stop': ['POST', '/api/v1/view-as/stop'],
   'tokens.list': ['GET', '/api/v1/tokens'],

@@ -84,6 +84,8 @@ export const API = {
   },
   'users.delete': { input: z.strictObject({ username }) },
   'viewAs.get': { input: empty },
+  /** Whom the caller may view as (enabled users but oneself), to offer them. */
+  'viewAs.candidates': { input: empty },
   'viewAs.start': { input: z.strictObject({ username }) },
   'viewAs.stop': { input: empty },
   'tokens.list': { input: empty },
@@ -222,6 +224,7 @@ export interface ApiResults {
   'users.resetPassword': { user: UserDto; generatedPassword: string | null };
   'users.delete': { deleted: string };
   'viewAs.get': { username: string; until: number } | null;
+  'viewAs.candidates': { username: string; role: Role }[];
   'viewAs.start': { username: string; until: number };
   'viewAs.stop': { stopped: string | null };
   'tokens.list': TokenDto[];

@@ -15,7 +15,7 @@ import { ChangeFeed } from './feed.js';
 import { checkStartState } from './identn-service.js';
 import { silentLogger, type Logger } from './log.js';
 import { Launcher, type LauncherOptions } from './launcher/launcher.js';
-import { LiveState } from './state.js';
+import { LiveState } from './live-state.js';
 import { proveWritable } from './data-dir.js';
 import { storeError } from './db/errors.js';
 import { REQUEST_BUSY_TIMEOUT_MS, setBusyTimeout } from './db/open.js';

@@ -4,17 +4,16 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
-  linkSync,
   openSync,
   readFileSync,
   readSync,
-  renameSync,
   rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LatchkeyError } from '../common/errors.js';
+import { fsyncDirectory, fsyncFile, placeFile } from './atomic-file.js';
 import { verifyPassword } from './auth/passwords.js';
 import { findRootUser } from './auth/root-admin.js';
 import { SESSION_KEY_ID } from './auth/session-key.js';
@@ -126,7 +125,7 @@ export function restoreDatabase(dataDir: string, file: string): void {
       // Only now, with no handle of ours open: the old WAL was folded into the old file.
       rmSync(`${database}-wal`, { force: true });
       rmSync(`${database}-shm`, { force: true });
-      renameSync(temp, database);
+      placeFile(temp, database, 'replace');
       fsyncDirectory(dataDir);
       // A restored directory is set up: should this database go missing later, it is refused.
       markSetUp(files);
@@ -276,18 +275,17 @@ function copyOwnerOnly(from: string, to: string): void {
   if (process.platform !== 'win32') chmodSync(to, 0o600);
 }
 
-/** Gives `temp` the name `target` unless `target` appeared meanwhile (link fails then). */
+/** Gives `temp` the name `target` unless `target` appeared meanwhile. */
 function placeWithoutOverwriting(temp: string, target: string, shown: string): void {
   const exists = () => new LatchkeyError('BACKUP_FAILED', `${shown} already exists; a backup never overwrites a file`);
+  let placed: boolean;
   try {
-    linkSync(temp, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST' || existsSync(target)) throw exists();
+    placed = placeFile(temp, target, 'keep');
+  } catch {
     // A file system without hard links: the check just made has to do.
-    renameSync(temp, target);
-    return;
+    placed = !existsSync(target) && placeFile(temp, target, 'replace');
   }
-  rmSync(temp);
+  if (!placed) throw exists();
 }
 
 function removeTemp(temp: string): void {
@@ -299,24 +297,5 @@ function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-function fsyncFile(file: string): void {
-  const fd = openSync(file, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDirectory(dir: string): void {
-  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

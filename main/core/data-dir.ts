@@ -1,18 +1,8 @@
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LatchkeyError } from '../common/errors.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { storeError } from './db/errors.js';
 
 export interface DataDirInput {
@@ -53,30 +43,6 @@ export function ensureDataDir(dir: string): void {
   }
 }
 
-/**
- * Writes a file readable by the owner only, atomically: a crash leaves the old content
- * or the new one, never a torn file.
- */
-export function writeOwnerOnlyFile(file: string, content: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-  if (process.platform !== 'win32') {
-    const dirFd = openSync(dirname(file), 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-  }
-}
-
 export function removeFile(file: string): void {
   rmSync(file, { force: true });
 }
@@ -104,7 +70,7 @@ export function wasSetUp(files: DataFiles): boolean {
 
 export function markSetUp(files: DataFiles): void {
   if (existsSync(files.initialized)) return;
-  writeOwnerOnlyFile(
+  writeFileAtomically(
     files.initialized,
     'This folder holds a Latchkey store. Without its latchkey.db Latchkey refuses to start: ' +
       'restore a backup with latchkey restore FILE.\n',
@@ -118,9 +84,8 @@ export function markSetUp(files: DataFiles): void {
 export function proveWritable(dir: string): void {
   const probe = join(dir, `.write-probe.${process.pid}`);
   try {
-    writeOwnerOnlyFile(probe, 'x'.repeat(4096));
+    writeFileAtomically(probe, 'x'.repeat(4096));
   } finally {
     rmSync(probe, { force: true });
-    rmSync(`${probe}.${process.pid}.tmp`, { force: true });
   }
 }

@@ -4,10 +4,11 @@ import type { ConsoleApi } from './api/service.js';
 import { assembleCore, type CoreOptions } from './assemble.js';
 import type { ChangeFeed } from './feed.js';
 
+export { writeFileAtomically } from './atomic-file.js';
 export { resolveDataDir } from './data-dir.js';
 export { asLatchkeyError } from './db/errors.js';
 export { whenWritable } from './db/write.js';
-export { BUILT_PAGE_CSP } from './gateway/static-pages.js';
+export { BUILT_PAGE_CSP, builtFileType } from './gateway/static-pages.js';
 export type { CoreOptions } from './assemble.js';
 
 /**

@@ -1,5 +1,6 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../core/index.js';
 
 /** The window's size and place, kept in the data directory between runs. */
 export interface WindowState {
@@ -53,7 +54,6 @@ export function loadWindowState(file: string, workAreas: readonly Rect[]): Windo
 
 export function saveWindowState(file: string, bounds: Rect, maximized: boolean): void {
   const state: WindowState = { ...bounds, maximized };
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  // A window's place is not worth an fsync at every quit; a torn file is still never seen.
+  writeFileAtomically(file, `${JSON.stringify(state)}\n`, { durable: false });
 }

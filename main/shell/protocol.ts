@@ -1,7 +1,7 @@
 import type { Protocol } from 'electron';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
-import { BUILT_PAGE_CSP } from '../core/index.js';
+import { join, normalize, sep } from 'node:path';
+import { BUILT_PAGE_CSP, builtFileType } from '../core/index.js';
 
 /** The console is served from its own scheme, never `file://` (which can read any file). */
 export const SCHEME = 'latchkey-app';
@@ -10,15 +10,6 @@ export const CONSOLE_URL = `${CONSOLE_ORIGIN}/`;
 
 /** The same CSP as the gateway's built pages: our own scripts and styles only. */
 export const CONSOLE_CSP = BUILT_PAGE_CSP;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 /** Before `ready`: a standard, secure scheme, so the console has an origin of its own. */
 export function registerScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
@@ -51,7 +42,7 @@ export function fileFor(rendererDir: string, url: string): string | undefined {
   if (path === '/' || path === '') path = '/index.html';
   const file = normalize(join(rendererDir, path));
   if (!file.startsWith(normalize(rendererDir) + sep)) return undefined;
-  return CONTENT_TYPES[extname(file)] ? file : undefined;
+  return builtFileType(file) ? file : undefined;
 }
 
 /** Answers one request of the console's scheme from the built renderer. */
@@ -63,7 +54,7 @@ export async function serveConsoleFile(rendererDir: string, url: string): Promis
       const body = await readFile(file);
       return new Response(body, {
         status: 200,
-        headers: { ...headers, 'content-type': CONTENT_TYPES[extname(file)] as string, 'cache-control': 'no-store' },
+        headers: { ...headers, 'content-type': builtFileType(file) as string, 'cache-control': 'no-store' },
       });
     } catch {
       // Not built, or not there: a 404 like any other.

@@ -11,7 +11,7 @@ export interface TrayState {
   pinnedBy: string | undefined;
   adminPasswordChosen: boolean;
   viewingAs: string | null;
-  /** Users one may view as: enabled, not the Admin itself. */
+  /** Users one may view as, as the console API names them. */
   viewable: string[];
   /** `run`: the state of an app Latchkey runs; absent for one that runs on its own. */
   apps: { name: string; url: string; slug?: string; run?: RunState }[];
@@ -33,13 +33,13 @@ export interface TrayActions {
 
 export async function readTrayState(api: ConsoleApi, startAtLogin: boolean | undefined): Promise<TrayState> {
   const config = await callApi(api, 'config.get', {});
-  const [users, apps] = await Promise.all([callApi(api, 'users.list', {}), callApi(api, 'apps.list', {})]);
+  const [viewable, apps] = await Promise.all([callApi(api, 'viewAs.candidates', {}), callApi(api, 'apps.list', {})]);
   return {
     impersonation: config.identn.impersonation.enabled,
     pinnedBy: config.identn.impersonation.pinnedBy,
     adminPasswordChosen: config.adminPasswordChosen,
     viewingAs: config.viewingAs?.username ?? null,
-    viewable: users.filter((u) => u.enabled && u.username !== config.rootUsername).map((u) => u.username),
+    viewable: viewable.map((u) => u.username),
     apps: apps.map((app) => ({
       name: app.name,
       url: app.url,

@@ -8,7 +8,7 @@ import { SessionsRepo } from '../../main/core/db/sessions-repo.js';
 import { SettingsRepo } from '../../main/core/db/settings-repo.js';
 import { TokensRepo } from '../../main/core/db/tokens-repo.js';
 import { UsersRepo } from '../../main/core/db/users-repo.js';
-import { LiveState } from '../../main/core/state.js';
+import { LiveState } from '../../main/core/live-state.js';
 import { openStore, type Store } from '../../main/core/store.js';
 import { tempDataDir } from '../helpers/data-dir.js';
 

@@ -83,7 +83,7 @@ describe('the layers of main/core', () => {
     ['main/core/config/x.ts', '../db/open.js'],
     ['main/core/auth/x.ts', '../gateway/respond.js'],
     ['main/core/auth/x.ts', '../api/service.js'],
-    ['main/core/auth/x.ts', '../state.js'],
+    ['main/core/auth/x.ts', '../live-state.js'],
     ['main/core/launcher/x.ts', '../api/health.js'],
     ['main/core/api/x.ts', '../gateway/api-http.js'],
     ['main/core/gateway/x.ts', '../index.js'],

@@ -30,7 +30,7 @@ const logins: ConfigDto['identn'] = {
 
 describe('view as is offered only where it will work', () => {
   it('a console-link session with logins on gets no form the service would refuse, and is told why', async () => {
-    answer({ 'users.list': [user('admin', 'Admin'), user('rita')] });
+    answer({ 'viewAs.candidates': [user('rita')] });
     render(ViewAs, {
       config: config({ identn: logins, viewAsRefused: 'with logins on, view-as belongs to an Admin session' }),
       refresh,
@@ -39,7 +39,7 @@ describe('view as is offered only where it will work', () => {
     expect(note.textContent).toMatch(/Sign in as an Admin/);
     expect(screen.queryByRole('button', { name: 'Start viewing as' })).toBeNull();
     expect(screen.queryByRole('combobox')).toBeNull();
-    expect(vi.mocked(call).mock.calls.map(([m]) => m)).not.toContain('users.list');
+    expect(vi.mocked(call).mock.calls.map(([m]) => m)).not.toContain('viewAs.candidates');
   });
 
   it('a view already running can still be stopped where a new one cannot start', async () => {
@@ -55,7 +55,7 @@ describe('view as is offered only where it will work', () => {
   });
 
   it('while viewing as someone, no second start is offered (the service refuses it): stop first', async () => {
-    answer({ 'users.list': [user('admin', 'Admin'), user('rita'), user('sam')] });
+    answer({ 'viewAs.candidates': [user('rita'), user('sam')] });
     render(ViewAs, { config: config({ viewingAs: { username: 'rita', until: Date.UTC(2025, 0, 2) } }), refresh });
     expect(await screen.findByRole('button', { name: 'Stop viewing as' })).toBeTruthy();
     expect(screen.getByText('To view as someone else, stop this first.')).toBeTruthy();
@@ -63,7 +63,7 @@ describe('view as is offered only where it will work', () => {
   });
 
   it('where it works, the form is there', async () => {
-    answer({ 'users.list': [user('admin', 'Admin'), user('rita')] });
+    answer({ 'viewAs.candidates': [user('rita')] });
     render(ViewAs, { config: config(), refresh });
     expect(await screen.findByRole('button', { name: 'Start viewing as' })).toBeTruthy();
     expect(screen.queryByRole('note', { name: 'View as is not available' })).toBeNull();

@@ -88,7 +88,7 @@ const CASES: Case[] = [
   {
     name: 'View as',
     component: ViewAs,
-    method: 'users.list',
+    method: 'viewAs.candidates',
     loading: 'Loading the users…',
     empty: { value: [], text: /No enabled users to view as/ },
     filled: { value: [user('rita')], text: /rita \(ReadOnly\)/ },

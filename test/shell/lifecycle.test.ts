@@ -18,7 +18,7 @@ function fakeCore() {
       rootUsername: 'admin',
       viewingAs: null,
     })),
-    'users.list': vi.fn(() => []),
+    'viewAs.candidates': vi.fn(() => []),
     'apps.list': vi.fn(() => []),
   };
   return {

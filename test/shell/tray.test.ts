@@ -186,11 +186,8 @@ function api(options: { impersonation: boolean; chosen: boolean; setError?: Erro
       if (options.setError) throw options.setError;
       return {};
     }),
-    'users.list': vi.fn(() => [
-      { username: 'admin', enabled: true },
-      { username: 'ann', enabled: true },
-      { username: 'off', enabled: false },
-    ]),
+    // The core answers whom one may view as (test/shell/view-as-candidates.test.ts).
+    'viewAs.candidates': vi.fn(() => [{ username: 'ann', role: 'ReadOnly' }]),
     'apps.list': vi.fn(() => [{ name: 'Grafana', url: 'http://grafana.localhost:7780/' }]),
   };
 }

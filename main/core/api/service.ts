@@ -26,6 +26,7 @@ import {
   startSessionViewAs,
   stopGlobalViewAs,
   stopSessionViewAs,
+  viewAsCandidates,
 } from '../auth/view-as.js';
 import type { SessionRow } from '../db/sessions-repo.js';
 import type { User } from '../db/users-repo.js';
@@ -320,6 +321,11 @@ export function createConsoleApi({ store, passwords, port, launcher }: ConsoleAp
       return { deleted: username };
     },
     'viewAs.get': (_input, caller) => viewing(caller),
+    'viewAs.candidates': (_input, caller) => {
+      // Who views: the signed-in Admin with logins; the root user for impersonation mode's view.
+      const viewer = caller.kind === 'user' ? caller.user : findRootUser(store.settings, store.users);
+      return viewer ? viewAsCandidates(store, viewer).map(({ username, role }) => ({ username, role })) : [];
+    },
     'viewAs.start': ({ username }, caller) => {
       if (caller.kind !== 'user') {
         const { user, until } = startGlobalViewAs(store, username, actorOf(caller));

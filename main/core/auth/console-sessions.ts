@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SYSTEM_ACTORS } from '../../common/audit.js';
 import { bindingHolds, bindingOf, type Peer } from './peer-binding.js';
 import type { Clock } from '../clock.js';
-import { writeOwnerOnlyFile } from '../data-dir.js';
+import { writeFileAtomically } from '../atomic-file.js';
 import { writeTransaction } from '../db/write.js';
 import type { Store } from '../store.js';
 
@@ -25,7 +25,7 @@ export function mintConsoleLink(store: Store, port: number): string {
   const code = randomBytes(24).toString('base64url');
   store.settings.setMany({ [LINK_KEY]: { hash: sha256(code), expiresAt: store.clock.now() + LINK_LIFETIME_MS } });
   const url = `http://latchkey.localhost:${port}/.latchkey/console?code=${code}`;
-  writeOwnerOnlyFile(consoleLinkFile(store.dataDir), `${url}\n`);
+  writeFileAtomically(consoleLinkFile(store.dataDir), `${url}\n`);
   return url;
 }
 

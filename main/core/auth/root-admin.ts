@@ -1,7 +1,7 @@
 import { LatchkeyError } from '../../common/errors.js';
 import type { Config } from '../config/config.js';
 import { envName } from '../config/keys.js';
-import { writeOwnerOnlyFile } from '../data-dir.js';
+import { writeFileAtomically } from '../atomic-file.js';
 import type { Db } from '../db/open.js';
 import type { SettingsRepo } from '../db/settings-repo.js';
 import type { User, UsersRepo } from '../db/users-repo.js';
@@ -63,7 +63,7 @@ export async function ensureRootAdmin(deps: RootAdminDeps): Promise<void> {
         passwordChosen: given !== undefined,
       });
     // Inside the transaction, so the file never names a password that did not commit.
-    if (!existing && given === undefined) writeOwnerOnlyFile(passwordFile, `${password}\n`);
+    if (!existing && given === undefined) writeFileAtomically(passwordFile, `${password}\n`);
     settings.setMany({ [ROOT_USER_KEY]: root.id, [BOOTSTRAPPED_KEY]: true });
   }).immediate();
 }

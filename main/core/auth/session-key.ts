@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatchkeyError } from '../../common/errors.js';
+import { writeFileAtomically } from '../atomic-file.js';
 import type { SettingsRepo } from '../db/settings-repo.js';
 
 /** Settings key: which key the store's sessions were signed with (a hash, never the key). */
@@ -30,39 +31,7 @@ function readKey(file: string): Read {
   return key.length >= 32 ? { key } : { damaged: `too short: ${key.length} bytes, 32 needed` };
 }
 
-function writeNewKey(temp: string): void {
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, `${randomBytes(32).toString('base64url')}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Creates the key file unless another process just did (link(2) fails if it exists). */
-function createKey(file: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeNewKey(temp);
-  try {
-    linkSync(temp, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    rmSync(temp, { force: true });
-  }
-}
-
-/** Replaces a damaged key file whole: rename(2) leaves the old file or the new one. */
-function replaceKey(file: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeNewKey(temp);
-  try {
-    renameSync(temp, file);
-  } finally {
-    rmSync(temp, { force: true });
-  }
-}
+const newKey = () => `${randomBytes(32).toString('base64url')}\n`;
 
 const idOf = (key: Uint8Array) => createHash('sha256').update(key).digest('hex').slice(0, 16);
 
@@ -75,8 +44,9 @@ interface KeyOnDisk {
 function readOrMakeKey(file: string): KeyOnDisk {
   const found = readKey(file);
   if ('key' in found) return { key: found.key, before: 'key' };
-  if ('damaged' in found) replaceKey(file);
-  else createKey(file);
+  // A damaged file is replaced whole; a missing one is created unless another process
+  // just did (then its key is the one read back, by both).
+  writeFileAtomically(file, newKey(), { ifExists: 'damaged' in found ? 'replace' : 'keep' });
   const made = readKey(file);
   if (!('key' in made)) throw new LatchkeyError('DATA_DIR_UNUSABLE', `${file} does not hold a usable key; try again`);
   return { key: made.key, before: 'damaged' in found ? { damaged: found.damaged } : 'missing' };

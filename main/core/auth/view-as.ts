@@ -10,13 +10,30 @@ import { findRootUser } from './root-admin.js';
 export const VIEW_AS_MS = 3_600_000;
 const GLOBAL_KEY = 'viewas.global';
 
-/** The user an Admin may view as: another, enabled user. */
+/**
+ * Who an Admin may view as: another, enabled user. Why not, or undefined when they may:
+ * the one rule a start obeys and the list of candidates (console, tray) is made from.
+ */
+function notViewable(user: User, admin: User): string | undefined {
+  if (!user.enabled) return `"${user.username}" is disabled`;
+  if (user.id === admin.id) return 'you are already yourself';
+  return undefined;
+}
+
 function target(store: Store, username: string, admin: User): User {
   const user = store.users.findByUsername(username.trim().toLowerCase());
   if (!user) throw new LatchkeyError('USER_NOT_FOUND', `no user "${username}"`);
-  if (!user.enabled) throw new LatchkeyError('VIEW_AS_INVALID', `"${user.username}" is disabled`);
-  if (user.id === admin.id) throw new LatchkeyError('VIEW_AS_INVALID', 'you are already yourself');
+  const refused = notViewable(user, admin);
+  if (refused) throw new LatchkeyError('VIEW_AS_INVALID', refused);
   return user;
+}
+
+/**
+ * The users `admin` may view as, for a console or tray to offer: those a start would
+ * accept. `admin` is the signed-in Admin with logins, the root user in impersonation mode.
+ */
+export function viewAsCandidates(store: Store, admin: User): User[] {
+  return store.users.list().filter((user) => notViewable(user, admin) === undefined);
 }
 
 /** In impersonation mode, who every request is while viewing as someone; undefined when nobody. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
-import type { LiveState } from '../state.js';
+import type { LiveState } from '../live-state.js';
 import type { Pass } from './exchange.js';
 import { checkBrowserRequest, checkSpeculativeLoad, SPECULATION_HEADERS } from './fetch-metadata.js';
 import { countHeader } from './headers.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { App } from '../../common/apps.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { AssertedIdentity } from '../auth/assertion.js';
-import type { Snapshot } from '../state.js';
+import type { Snapshot } from '../live-state.js';
 import type { HostContext } from './auth-routes.js';
 import { allows, assertedHeaders, identify, isPublicPath, type Identification } from './identify.js';
 import { isHeaderSafe } from './identity-headers.js';

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { GlobalConfigResponse } from '../../common/identn.js';
-import type { Snapshot } from '../state.js';
+import type { Snapshot } from '../live-state.js';
 import { EVENTS_PATH, serveEvents } from './api-events.js';
 import { apiMethodFor, apiMethodsAt, serveApi } from './api-http.js';
 import { consoleAuthRoute } from './auth-routes.js';

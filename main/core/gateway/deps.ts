@@ -2,7 +2,7 @@ import type { ConsoleApi } from '../api/service.js';
 import type { AuthDeps } from '../auth/index.js';
 import type { ChangeFeed } from '../feed.js';
 import type { Launcher } from '../launcher/launcher.js';
-import type { Snapshot } from '../state.js';
+import type { Snapshot } from '../live-state.js';
 import type { AdmissionDeps } from './admission.js';
 import type { HostContext } from './auth-routes.js';
 import type { Exchange } from './exchange.js';

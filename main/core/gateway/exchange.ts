@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { App } from '../../common/apps.js';
 import { asLatchkeyError } from '../db/errors.js';
 import type { Logger } from '../log.js';
-import type { Snapshot } from '../state.js';
+import type { Snapshot } from '../live-state.js';
 import type { Admission } from './app-access.js';
 import type { HostContext } from './auth-routes.js';
 import type { Refusal } from './fetch-metadata.js';

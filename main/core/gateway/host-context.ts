@@ -1,4 +1,4 @@
-import type { Snapshot } from '../state.js';
+import type { Snapshot } from '../live-state.js';
 import type { HostContext } from './auth-routes.js';
 import type { RouterDeps } from './deps.js';
 import { originOf, type HostTarget } from './hosts.js';

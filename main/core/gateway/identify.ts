@@ -3,7 +3,7 @@ import type { App } from '../../common/apps.js';
 import type { AssertedIdentity } from '../auth/assertion.js';
 import { checkToken, presentedToken, type TokenUse } from '../auth/service-accounts.js';
 import { sessionViewAs } from '../auth/view-as.js';
-import type { Snapshot } from '../state.js';
+import type { Snapshot } from '../live-state.js';
 import type { HostContext } from './auth-routes.js';
 import { identityHeaders } from './identity-headers.js';
 import { isUnambiguousPath } from './paths.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Snapshot } from '../state.js';
+import type { Snapshot } from '../live-state.js';
 import type { Admission } from './app-access.js';
 
 /** A WebSocket being relayed (from its handshake on), or a proxied HTTP response still streaming. */

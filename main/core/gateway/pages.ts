@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { App, Role } from '../../common/apps.js';
+import { colourTokensCss } from '../../common/colours.js';
 
 const STYLE = `
-:root{color-scheme:light dark;--fg:#1c2430;--muted:#5b6675;--bg:#f7f8fa;--card:#fff;--line:#dde2e8;--field:#8a94a3;--accent:#2f6fdf}
-@media (prefers-color-scheme:dark){:root{--fg:#e6e9ee;--muted:#9aa4b2;--bg:#14181e;--card:#1c222a;--line:#2c343f;--field:#6b7686;--accent:#7aa7ff}}
-*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
+${colourTokensCss()}*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:44rem;margin:8vh auto;padding:0 1.5rem}
 .brand{font-weight:600;letter-spacing:.02em;color:var(--muted);font-size:.85rem;text-transform:uppercase}
 h1{font-size:1.6rem;margin:.3rem 0 .8rem}p{margin:.4rem 0;color:var(--muted)}code{font:13px ui-monospace,monospace;background:var(--card);border:1px solid var(--line);border-radius:4px;padding:.05rem .3rem;color:var(--fg)}
@@ -14,12 +13,11 @@ li a:hover,li a:focus-visible{border-color:var(--accent);outline:none}li small{c
 .empty{padding:1rem;border:1px dashed var(--line);border-radius:8px}
 form.card{display:grid;gap:.9rem;max-width:22rem;margin-top:1.2rem;padding:1.4rem;border:1px solid var(--line);border-radius:10px;background:var(--card)}
 label{display:grid;gap:.3rem;font-weight:500}
-input{font:inherit;padding:.55rem .7rem;border:1px solid var(--field);border-radius:6px;background:var(--card);color:var(--fg)}
+input{font:inherit;padding:.55rem .7rem;border:1px solid var(--field-line);border-radius:6px;background:var(--card);color:var(--fg)}
 main.narrow{max-width:24rem}main.narrow form.card{max-width:none}
 input:focus-visible,button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
-button{font:inherit;font-weight:600;padding:.6rem 1rem;border:0;border-radius:6px;background:var(--accent);color:#fff;cursor:pointer}
-.error{margin:0;padding:.6rem .8rem;border-radius:6px;background:#fdecea;color:#8a1c12}
-@media (prefers-color-scheme:dark){.error{background:#3b1f1d;color:#ffb4a9}}
+button{font:inherit;font-weight:600;padding:.6rem 1rem;border:0;border-radius:6px;background:var(--accent);color:var(--accent-fg);cursor:pointer}
+.error{margin:0;padding:.6rem .8rem;border-radius:6px;background:var(--danger-bg);color:var(--danger-fg)}
 `;
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');

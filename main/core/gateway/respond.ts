@@ -13,16 +13,30 @@ const COMMON_HEADERS = {
   'referrer-policy': 'same-origin',
 };
 
+/*
+ * Two questions asked of a request from the same two signals, Sec-Fetch-Mode (what the
+ * browser says the request is) and Accept (what the client can read). They differ on
+ * purpose, so they stay two:
+ * - wantsHtml decides only the FORM of an answer, a page or JSON, for any method: a form
+ *   POST that fails shows a page. Either signal suffices; a wrong guess costs a format.
+ * - isNavigation decides whether a request may be REDIRECTED elsewhere (to sign in, to an
+ *   app that is starting): only a GET or HEAD page load. Where the browser names the
+ *   mode, that alone decides: a fetch() that accepts HTML must get its own answer, never
+ *   a sign-in page in its place. Accept decides only for clients that send no mode.
+ */
+
+const navigates = (req: IncomingMessage) => req.headers['sec-fetch-mode'] === 'navigate';
+const acceptsHtml = (req: IncomingMessage) => (req.headers.accept ?? '').includes('text/html');
+
+/** Whether an answer to this request should be a page rather than JSON (see above). */
 export function wantsHtml(req: IncomingMessage): boolean {
-  return req.headers['sec-fetch-mode'] === 'navigate' || (req.headers.accept ?? '').includes('text/html');
+  return navigates(req) || acceptsHtml(req);
 }
 
-/** A page load the browser shows, as opposed to a fetch, an image or an API client. */
+/** A page load the browser shows, which may be redirected; not a fetch, an image or an API client (see above). */
 export function isNavigation(req: IncomingMessage): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const mode = req.headers['sec-fetch-mode'];
-  if (mode !== undefined) return mode === 'navigate';
-  return (req.headers.accept ?? '').includes('text/html');
+  return req.headers['sec-fetch-mode'] !== undefined ? navigates(req) : acceptsHtml(req);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {

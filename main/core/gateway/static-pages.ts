@@ -1,16 +1,27 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FORM_ACTION } from './pages.js';
 
-const CONTENT_TYPES: Record<string, string> = {
+/**
+ * The content type of each kind of file the renderer build makes. The gateway and the
+ * desktop console's own scheme serve the same files: both answer with these.
+ */
+const BUILT_FILE_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.woff2': 'font/woff2',
   '.png': 'image/png',
 };
+
+/** The content type of a built file, by its name; undefined for a kind the build does not make. */
+export function builtFileType(name: string): string | undefined {
+  const ext = extname(name);
+  return Object.hasOwn(BUILT_FILE_TYPES, ext) ? BUILT_FILE_TYPES[ext] : undefined;
+}
 
 /** Pages built from renderer/: scripts and styles from our own origin only. */
 export const BUILT_PAGE_CSP =
@@ -48,8 +59,7 @@ export class StaticPages {
 
   /** Answers `/.latchkey/assets/<name>`; false when there is no such asset. */
   serveAsset(name: string, res: ServerResponse): boolean {
-    const match = ASSET_NAME.exec(name);
-    if (!match) return false;
+    if (!ASSET_NAME.test(name)) return false;
     const assets = this.builtAssets();
     if (!assets.has(name)) return false;
     let body = assets.get(name);
@@ -59,7 +69,7 @@ export class StaticPages {
     }
     if (!body) return false;
     res.writeHead(200, {
-      'content-type': CONTENT_TYPES[`.${match[1]}`] as string,
+      'content-type': builtFileType(name) as string,
       'content-length': body.length,
       'cache-control': 'public, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',
@@ -99,7 +109,7 @@ export class StaticPages {
 /** Answers with a built page, under the CSP that allows only our own scripts and styles. */
 export function sendBuiltPage(res: ServerResponse, body: Buffer): void {
   res.writeHead(200, {
-    'content-type': 'text/html; charset=utf-8',
+    'content-type': BUILT_FILE_TYPES['.html'],
     'content-length': body.length,
     'content-security-policy': BUILT_PAGE_CSP,
     'cache-control': 'no-store',

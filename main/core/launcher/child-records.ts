@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeOwnerOnlyFile } from '../data-dir.js';
+import { writeFileAtomically } from '../atomic-file.js';
 import type { Logger } from '../log.js';
 import { isLive } from './gateway-marker.js';
 import { stopGroup } from './group-stop.js';
@@ -25,7 +25,7 @@ const fileOf = (dataDir: string, slug: string) => join(recordsDir(dataDir), `${s
 
 export function recordChild(dataDir: string, record: ChildRecord): void {
   mkdirSync(recordsDir(dataDir), { recursive: true, mode: 0o700 });
-  writeOwnerOnlyFile(fileOf(dataDir, record.slug), JSON.stringify(record));
+  writeFileAtomically(fileOf(dataDir, record.slug), JSON.stringify(record));
 }
 
 /** Forgets a child that ended, unless the record already names its successor. */

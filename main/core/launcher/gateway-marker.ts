@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeOwnerOnlyFile } from '../data-dir.js';
+import { writeFileAtomically } from '../atomic-file.js';
 import { canReadProcesses, readStat } from './process-info.js';
 
 /**
@@ -11,7 +11,7 @@ const fileOf = (dataDir: string) => join(dataDir, 'launcher', 'gateway.json');
 
 export function markGateway(dataDir: string): void {
   mkdirSync(join(dataDir, 'launcher'), { recursive: true, mode: 0o700 });
-  writeOwnerOnlyFile(fileOf(dataDir), JSON.stringify(self()));
+  writeFileAtomically(fileOf(dataDir), JSON.stringify(self()));
 }
 
 export function unmarkGateway(dataDir: string): void {
