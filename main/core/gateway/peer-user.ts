@@ -152,12 +152,13 @@ class TableScan {
 }
 
 /**
- * After a read, the loop rests this many times as long as the read took before the next
- * one starts: a lone connection is looked up at once, while a flood of connections (another
- * user's, to be turned away) is answered in a few large batches that leave the loop most
- * of its time, instead of one read per turn of the loop.
+ * After a read, the next one waits as long as the read took, times the number of
+ * connections it answered (up to this many): a lone connection is looked up at once and
+ * the next one soon after, while in a flood of connections (another user's, to be turned
+ * away) each batch is larger than the last, so the flood is answered by a few reads that
+ * leave the loop most of its time, instead of one read per turn of the loop.
  */
-const REST_PER_READ = 3;
+const MAX_REST_PER_READ = 16;
 
 /**
  * Looks many connections up in one read of a table. A lookup that arrives while a read is
@@ -198,7 +199,7 @@ class PeerTable {
         setImmediate(run);
         return;
       }
-      this.restUntil = performance.now() + REST_PER_READ * scan.spentMs;
+      this.restUntil = performance.now() + Math.min(batch.length, MAX_REST_PER_READ) * scan.spentMs;
       for (const w of batch) w.resolve(scan.found.get(w.needle));
       // Those who came during the read (or the rest) go next.
       if (this.queue.length > 0) this.schedule();
