@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { endianness, networkInterfaces } from 'node:os';
 import type { Socket } from 'node:net';
@@ -64,14 +64,113 @@ let tableReads = 0;
 export const peerTableReads = (): number => tableReads;
 
 /**
+ * The kernel hands these tables out about a page per read(2), so a table of many sockets
+ * is many reads. They are made on the event loop, in turns of this many, with a turn of
+ * the loop between: through the thread pool each read was a round trip (and one behind
+ * every password hash), which cost a new connection several times the read itself; and
+ * a table swollen by other programs' sockets still never holds the loop for long.
+ */
+const READS_PER_TURN = 16;
+const chunk = Buffer.alloc(64 * 1024);
+
+/** One pass over a table for a batch of wanted rows; stops once each is found. */
+class TableScan {
+  readonly found = new Map<string, number>();
+  /** Time spent reading, over all turns. */
+  spentMs = 0;
+  private fd: number | undefined;
+  private rest = '';
+
+  constructor(
+    path: string,
+    private readonly wanted: ReadonlySet<string>,
+  ) {
+    tableReads += 1;
+    try {
+      this.fd = openSync(path, 'r');
+    } catch {
+      this.fd = undefined;
+    }
+  }
+
+  /** Reads on for at most one turn; true when the scan is over (every row found, or the end). */
+  step(): boolean {
+    const started = performance.now();
+    const over = this.readOn();
+    this.spentMs += performance.now() - started;
+    return over;
+  }
+
+  private readOn(): boolean {
+    if (this.fd === undefined) return true;
+    for (let i = 0; i < READS_PER_TURN; i += 1) {
+      let n: number;
+      try {
+        n = readSync(this.fd, chunk, 0, chunk.length, null);
+      } catch {
+        n = 0;
+      }
+      if (n === 0) return this.close();
+      const text = this.rest + chunk.toString('latin1', 0, n);
+      const lastLine = text.lastIndexOf('\n') + 1;
+      this.rest = text.slice(lastLine);
+      this.scan(text, lastLine);
+      // The rest of the table would cost the kernel's walk of it and answer nothing more.
+      if (this.found.size === this.wanted.size) return this.close();
+    }
+    return false;
+  }
+
+  private close(): true {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    return true;
+  }
+
+  /** Whole lines of text up to `end`, scanned in place rather than split. */
+  private scan(text: string, end: number): void {
+    const keyLength = (this.wanted.values().next().value as string).length;
+    // "  sl: local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid …"
+    for (let at = 0; at < end;) {
+      const lineEnd = text.indexOf('\n', at);
+      const colon = text.indexOf(': ', at);
+      if (colon > 0 && colon < lineEnd) {
+        const key = text.slice(colon + 2, colon + 2 + keyLength);
+        if (this.wanted.has(key) && !this.found.has(key)) {
+          const uid = Number(
+            text
+              .slice(colon + 2 + keyLength, lineEnd)
+              .trim()
+              .split(/\s+/)[3],
+          );
+          if (Number.isInteger(uid)) this.found.set(key, uid);
+        }
+      }
+      at = lineEnd + 1;
+    }
+  }
+}
+
+/**
+ * After a read, the next one waits as long as the read took, times the number of
+ * connections it answered (up to this many): a lone connection is looked up at once and
+ * the next one soon after, while in a flood of connections (another user's, to be turned
+ * away) each batch is larger than the last, so the flood is answered by a few reads that
+ * leave the loop most of its time, instead of one read per turn of the loop.
+ */
+const MAX_REST_PER_READ = 16;
+
+/**
  * Looks many connections up in one read of a table. A lookup that arrives while a read is
  * under way waits for the next one: the running read may predate its connection. The
- * first read of a burst waits for the end of the event-loop turn, so every connection
- * accepted in that turn shares it.
+ * first read after a quiet spell starts once the loop has taken in this turn's connections
+ * (a check-phase callback, in the same turn: no timer), so every one of them shares it.
  */
 class PeerTable {
   private queue: Waiting[] = [];
   private busy = false;
+  /** When (performance.now()) the next read may start: a scheduling measure, not a rule. */
+  private restUntil = 0;
 
   constructor(private readonly path: string) {}
 
@@ -80,52 +179,33 @@ class PeerTable {
       this.queue.push({ needle, resolve });
       if (!this.busy) {
         this.busy = true;
-        setImmediate(() => void this.drain());
+        this.schedule();
       }
     });
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      const found = await this.read(new Set(batch.map((w) => w.needle)));
-      for (const w of batch) w.resolve(found.get(w.needle));
-    }
-    this.busy = false;
+  private schedule(): void {
+    const rest = this.restUntil - performance.now();
+    if (rest > 0) setTimeout(() => this.next(), Math.ceil(rest));
+    else setImmediate(() => this.next());
   }
 
-  /** The uid of each wanted row, read off the event loop and scanned once, not split. */
-  private async read(wanted: ReadonlySet<string>): Promise<Map<string, number>> {
-    const found = new Map<string, number>();
-    let text: string;
-    try {
-      tableReads += 1;
-      text = await readFile(this.path, 'latin1');
-    } catch {
-      return found;
-    }
-    const keyLength = (wanted.values().next().value as string).length;
-    // "  sl: local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid …"
-    for (let at = text.indexOf('\n') + 1; at > 0 && at < text.length;) {
-      const end = text.indexOf('\n', at);
-      const lineEnd = end < 0 ? text.length : end;
-      const colon = text.indexOf(': ', at);
-      if (colon > 0 && colon < lineEnd) {
-        const key = text.slice(colon + 2, colon + 2 + keyLength);
-        if (wanted.has(key) && !found.has(key)) {
-          const uid = Number(
-            text
-              .slice(colon + 2 + keyLength, lineEnd)
-              .trim()
-              .split(/\s+/)[3],
-          );
-          if (Number.isInteger(uid)) found.set(key, uid);
-        }
+  private next(): void {
+    const batch = this.queue;
+    this.queue = [];
+    const scan = new TableScan(this.path, new Set(batch.map((w) => w.needle)));
+    const run = () => {
+      if (!scan.step()) {
+        setImmediate(run);
+        return;
       }
-      at = lineEnd + 1;
-    }
-    return found;
+      this.restUntil = performance.now() + Math.min(batch.length, MAX_REST_PER_READ) * scan.spentMs;
+      for (const w of batch) w.resolve(scan.found.get(w.needle));
+      // Those who came during the read (or the rest) go next.
+      if (this.queue.length > 0) this.schedule();
+      else this.busy = false;
+    };
+    run();
   }
 }
 
