@@ -41,12 +41,12 @@ describe('Users and Tokens say when in words, with the exact time on hover', () 
       ],
     });
     render(Users, props);
-    const [admin, rita] = (await screen.findAllByRole('row')).slice(1) as HTMLElement[];
-    expect(times(cell(admin!, 'Last sign-in'))).toEqual([moment('5 min ago', signedIn), moment('3 days ago', created)]);
-    expect(cell(admin!, 'Last sign-in').textContent).toMatch(/^\s*5 min ago\s*created 3 days ago\s*$/);
-    expect(cell(rita!, 'Last sign-in').textContent).toMatch(/^\s*never\s*created 2 h ago\s*$/);
+    const [admin, rita] = (await screen.findAllByRole('row')).slice(1) as [HTMLElement, HTMLElement];
+    expect(times(cell(admin, 'Last sign-in'))).toEqual([moment('5 min ago', signedIn), moment('3 days ago', created)]);
+    expect(cell(admin, 'Last sign-in').textContent).toMatch(/^\s*5 min ago\s*created 3 days ago\s*$/);
+    expect(cell(rita, 'Last sign-in').textContent).toMatch(/^\s*never\s*created 2 h ago\s*$/);
     // No absolute date in the cell: the exact one is on hover.
-    expect(cell(admin!, 'Last sign-in').textContent).not.toMatch(/\d{4}/);
+    expect(cell(admin, 'Last sign-in').textContent).not.toMatch(/\d{4}/);
   });
 
   it('Tokens: expires, last used and created as relative times, kept current; no expiry and no use say never', async () => {
@@ -71,16 +71,16 @@ describe('Users and Tokens say when in words, with the exact time on hover', () 
     });
     render(Tokens, props);
     await screen.findByText('CI pipeline');
-    const [ci, nightly] = screen.getAllByRole('row').slice(1) as HTMLElement[];
-    expect(times(cell(ci!, 'Expires'))).toEqual([moment('in 5 days', expires)]);
-    expect(times(cell(ci!, 'Last used'))).toEqual([moment('just now', used)]);
-    expect(times(cell(ci!, 'Created'))).toEqual([moment('2 h ago', created)]);
-    expect(cell(ci!, 'Created').textContent).toContain('by admin');
-    expect(cell(nightly!, 'Expires').textContent?.trim()).toBe('never');
-    expect(cell(nightly!, 'Last used').textContent?.trim()).toBe('never');
+    const [ci, nightly] = screen.getAllByRole('row').slice(1) as [HTMLElement, HTMLElement];
+    expect(times(cell(ci, 'Expires'))).toEqual([moment('in 5 days', expires)]);
+    expect(times(cell(ci, 'Last used'))).toEqual([moment('just now', used)]);
+    expect(times(cell(ci, 'Created'))).toEqual([moment('2 h ago', created)]);
+    expect(cell(ci, 'Created').textContent).toContain('by admin');
+    expect(cell(nightly, 'Expires').textContent?.trim()).toBe('never');
+    expect(cell(nightly, 'Last used').textContent?.trim()).toBe('never');
     // The words move on with the clock, without a reload.
     vi.advanceTimersByTime(3 * MINUTE + TICK_MS);
-    await vi.waitFor(() => expect(cell(ci!, 'Last used').textContent?.trim()).toBe('4 min ago'));
+    await vi.waitFor(() => expect(cell(ci, 'Last used').textContent?.trim()).toBe('4 min ago'));
   });
 
   it('a long token description shows two lines in the table, and the whole of it on hover', async () => {
@@ -128,8 +128,8 @@ describe('a time that is not one', () => {
   it('a user row without a creation time still shows, the rest of the screen with it', async () => {
     answer({ 'users.list': [{ ...user('admin', 'Admin'), createdAt: undefined as unknown as number }] });
     render(Users, props);
-    const [admin] = (await screen.findAllByRole('row')).slice(1) as HTMLElement[];
-    expect(cell(admin!, 'Last sign-in').querySelector('time')).toBeNull();
+    const [admin] = (await screen.findAllByRole('row')).slice(1) as [HTMLElement];
+    expect(cell(admin, 'Last sign-in').querySelector('time')).toBeNull();
     expect(screen.getByRole('button', { name: 'Delete admin' })).toBeTruthy();
   });
 });
