@@ -333,6 +333,16 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       await dialog().getByRole('button', { name: 'Add app' }).click();
       await page.getByRole('heading', { name: 'Long path' }).waitFor();
     });
+    await step('in the audit log, a name beside a long detail stays whole, not split into letters', async () => {
+      await go('Audit log');
+      const subject = page.getByRole('cell', { name: 'longpath', exact: true });
+      const lines = await subject.evaluate((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      });
+      expect(lines).toBe(1);
+    });
     await step('a token with a long description without spaces is created', async () => {
       await go('Service accounts');
       await page.getByRole('combobox', { name: 'User' }).selectOption('rita');
