@@ -154,6 +154,28 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
         .map((b) => b.textContent?.trim() ?? ''),
     );
 
+  /** Buttons side by side (one parent, one line) of different heights: "Choose it" beside "+ Add app". */
+  const unevenButtons = () =>
+    page.evaluate(() => {
+      const out: string[] = [];
+      const shown = [...document.querySelectorAll<HTMLElement>('main button, main .button-link')].filter(
+        (b) => b.getClientRects().length > 0 && b.offsetHeight > 0,
+      );
+      for (const [i, a] of shown.entries()) {
+        for (const b of shown.slice(i + 1)) {
+          if (a.parentElement !== b.parentElement) continue;
+          const [ra, rb] = [a.getBoundingClientRect(), b.getBoundingClientRect()];
+          const sameLine = Math.abs(ra.top + ra.height / 2 - (rb.top + rb.height / 2)) < 4;
+          if (sameLine && Math.abs(ra.height - rb.height) > 1) {
+            out.push(
+              `"${a.textContent?.trim()}" ${Math.round(ra.height)}px beside "${b.textContent?.trim()}" ${Math.round(rb.height)}px`,
+            );
+          }
+        }
+      }
+      return out;
+    });
+
   it('opens from the console link and explains the page without a session', async () => {
     await step('without a session the console explains how to open it', async () => {
       await page.goto(`${origin}/`);
@@ -172,6 +194,13 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       await page.getByRole('region', { name: 'Next steps' }).getByText('Choose the admin password.').waitFor();
       await page.getByText('Console opened, by the console link').waitFor();
       await page.screenshot({ path: `${SHOTS}home-first-launch-light.png`, fullPage: true });
+      // Its next steps' actions, "Choose it" (a link) and "Add app" (a button), are one height.
+      const steps = page.getByRole('region', { name: 'Next steps' });
+      const heights = await steps
+        .locator('a.button-link, button')
+        .evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().height)));
+      expect(heights.length).toBe(2);
+      expect(new Set(heights).size, `heights ${heights.join(', ')}`).toBe(1);
     });
   });
 
@@ -304,6 +333,16 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
       await dialog().getByRole('button', { name: 'Add app' }).click();
       await page.getByRole('heading', { name: 'Long path' }).waitFor();
     });
+    await step('in the audit log, a name beside a long detail stays whole, not split into letters', async () => {
+      await go('Audit log');
+      const subject = page.getByRole('cell', { name: 'longpath', exact: true });
+      const lines = await subject.evaluate((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      });
+      expect(lines).toBe(1);
+    });
     await step('a token with a long description without spaces is created', async () => {
       await go('Service accounts');
       await page.getByRole('combobox', { name: 'User' }).selectOption('rita');
@@ -344,6 +383,7 @@ describe.skipIf(!hasChromium)('the console in a real browser (needs Chromium)', 
             }
             expect(await overflows(), `${label} overflows at ${width}×${height}`).toEqual([]);
             expect(await brokenButtons(), `${label} at ${width}×${height}`).toEqual([]);
+            expect(await unevenButtons(), `${label} at ${width}×${height}`).toEqual([]);
             expect(await axeProblems()).toEqual([]);
           });
         }
