@@ -40,7 +40,7 @@ const staticOnly = (where) => ({
  * layer and those below, never one above: `db` knows nothing of sign-in, `auth` nothing of
  * HTTP, the API service nothing of its transports (gateway/api-http.ts binds it to HTTP).
  * `mayImport` names the one downward-looking exception and why. A new file or folder of
- * main/core belongs in a layer here (test/lint/layers.test.ts fails until it does).
+ * main/core belongs in a layer here (test/lint/import-rules.test.ts fails until it does).
  */
 export const CORE_LAYERS = [
   { name: 'config', paths: ['config', 'clock.ts', 'log.ts'] },
