@@ -93,7 +93,12 @@ export async function consoleAuthRoute(
     }
     if (path === '/.latchkey/console' && ctx.controlPlane) return await consoleLink(req, res, auth, ctx);
     if (!ctx.tokenizerOn && path !== '/.latchkey/logout') {
-      throw new LatchkeyError('LOGIN_OFF', 'sign-in is off: impersonation mode lets every request in');
+      throw new LatchkeyError(
+        'LOGIN_OFF',
+        ctx.impersonation
+          ? 'sign-in is off: impersonation mode lets every request in'
+          : 'sign-in is off: this gateway takes service-account tokens only',
+      );
     }
     if (path === '/.latchkey/login' && method === 'GET') {
       const returnTo = safeLocalPath(query(req).get('rd'));
