@@ -1,3 +1,4 @@
+import { mintConsoleLink } from '../../main/core/auth/console-sessions.js';
 import type { TestGateway } from './gateway.js';
 
 /** Signs in on the console host by JSON; returns the `name=value` of the session cookie. */
@@ -29,4 +30,20 @@ export async function appSession(gw: TestGateway, consoleCookie: string, slug: s
   const cookie = [redeemed.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith(`latchkey_${gw.port}=`));
   if (!cookie) throw new Error(`no session cookie from the hand-over to ${slug}: ${redeemed.status}`);
   return cookie.split(';')[0] as string;
+}
+
+/**
+ * Opens a console session the way a browser does with the link `serve` prints: mints a
+ * link, posts its code; returns the `name=value` of the console cookie.
+ */
+export async function consoleLinkSession(gw: TestGateway): Promise<string> {
+  const code = new URL(mintConsoleLink(gw.core.store, gw.port)).searchParams.get('code') ?? '';
+  const res = await gw.request({
+    method: 'POST',
+    path: '/.latchkey/console',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: gw.origin() },
+    body: new URLSearchParams({ code }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`the console link answered ${res.status}: ${res.body}`);
+  return String(res.headers['set-cookie']).split(';')[0] as string;
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTORS } from '../../../main/common/audit.js';
 import { USERNAME_PATTERN } from '../../../main/common/apps.js';
-import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { createUser } from '../../../main/core/users-service.js';
 import { runCli } from '../../helpers/cli.js';
+import { consoleLinkSession } from '../../helpers/sign-in.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 let gw: TestGateway;
@@ -14,19 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
 });
-
-/** Opens a console session the way a browser does with the link `serve` prints. */
-async function openConsole(): Promise<string> {
-  const code = new URL(mintConsoleLink(gw.core.store, gw.port)).searchParams.get('code') ?? '';
-  const redeemed = await gw.request({
-    method: 'POST',
-    path: '/.latchkey/console',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: gw.origin() },
-    body: new URLSearchParams({ code }).toString(),
-  });
-  expect(redeemed.status).toBe(303);
-  return String(redeemed.headers['set-cookie']).split(';')[0] as string;
-}
 
 const post = (cookie: string, path: string, body: unknown) =>
   gw.request({
@@ -45,7 +32,7 @@ const latest = (n: number) =>
 
 describe('the audit log records every change, whichever transport made it', () => {
   it('records a console link opened, and what its holder did as the console link', async () => {
-    const cookie = await openConsole();
+    const cookie = await consoleLinkSession(gw);
     expect(latest(1)).toEqual([['console.opened', SYSTEM_ACTORS.consoleLink, null, {}]]);
 
     expect((await post(cookie, '/api/v1/apps', { slug: 'grafana', upstream: 'http://127.0.0.1:3000' })).status).toBe(

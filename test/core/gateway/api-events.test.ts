@@ -2,11 +2,10 @@ import Database from 'better-sqlite3';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { setIdentn } from '../../../main/core/identn-service.js';
 import { createUser, resetPassword } from '../../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { consoleSession } from '../../helpers/sign-in.js';
+import { consoleLinkSession, consoleSession } from '../../helpers/sign-in.js';
 import { manualClock } from '../../helpers/clock.js';
 import { CONSOLE_IDLE_MS } from '../../../main/core/auth/console-sessions.js';
 
@@ -18,18 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.close();
 });
-
-async function openConsole(g: TestGateway): Promise<string> {
-  const code = new URL(mintConsoleLink(g.core.store, g.port)).searchParams.get('code') ?? '';
-  const redeemed = await g.request({
-    method: 'POST',
-    path: '/.latchkey/console',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: g.origin() },
-    body: new URLSearchParams({ code }).toString(),
-  });
-  expect(redeemed.status).toBe(303);
-  return String(redeemed.headers['set-cookie']).split(';')[0] as string;
-}
 
 interface Stream {
   status: number;
@@ -109,14 +96,14 @@ describe('the change feed as server-sent events', () => {
   });
 
   it('a cross-site page cannot open the stream with the console cookie', async () => {
-    const cookie = await openConsole(gw);
+    const cookie = await consoleLinkSession(gw);
     const stream = await openEvents(gw, { cookie, 'sec-fetch-site': 'cross-site', origin: 'http://evil.localhost:1' });
     expect(stream.status).toBeGreaterThanOrEqual(400);
     stream.close();
   });
 
   it('tells the console within a second what kind of thing another process (the CLI) changed', async () => {
-    const cookie = await openConsole(gw);
+    const cookie = await consoleLinkSession(gw);
     const stream = await openEvents(gw, { cookie });
     expect(stream.status).toBe(200);
     // Another connection to the database, as the CLI is: no request reaches the gateway.
@@ -137,7 +124,7 @@ describe('the change feed as server-sent events', () => {
   });
 
   it('a session that only bookkeeps (last seen) wakes nobody', async () => {
-    const cookie = await openConsole(gw);
+    const cookie = await consoleLinkSession(gw);
     const stream = await openEvents(gw, { cookie });
     const cli = new Database(join(gw.dataDir, 'latchkey.db'));
     cli.prepare(`UPDATE settings SET updated_at = updated_at + 1 WHERE key = 'gateway.last-port'`).run();
@@ -150,7 +137,7 @@ describe('the change feed as server-sent events', () => {
   it('the stream ends when the mode changes, after carrying that change', async () => {
     const g = await startGateway();
     try {
-      const cookie = await openConsole(g);
+      const cookie = await consoleLinkSession(g);
       const stream = await openEvents(g, { cookie });
       await resetPassword(g.core.store, { username: 'admin', password: 'a chosen one' }, 'cli');
       expect(await stream.next()).toEqual(expect.arrayContaining(['users']));
@@ -202,7 +189,7 @@ describe('the change feed as server-sent events', () => {
     const clock = manualClock();
     const g = await startGateway({ clock });
     try {
-      const cookie = await openConsole(g);
+      const cookie = await consoleLinkSession(g);
       const stream = await openEvents(g, { cookie });
       expect(stream.status).toBe(200);
       clock.advance(CONSOLE_IDLE_MS * 0.6);

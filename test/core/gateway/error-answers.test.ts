@@ -3,7 +3,7 @@
  * (main/common/error-status.ts): the gateway's routes, its refusals and the console API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
+import { consoleLinkSession } from '../../helpers/sign-in.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startUpstream, type Upstream } from '../../helpers/upstream.js';
 import { rawExchange } from '../../security/support.js';
@@ -26,18 +26,6 @@ afterAll(async () => {
   await gw.close();
   await up.close();
 });
-
-async function openConsole(): Promise<string> {
-  const code = new URL(mintConsoleLink(gw.core.store, gw.port)).searchParams.get('code') ?? '';
-  const redeemed = await gw.request({
-    method: 'POST',
-    path: '/.latchkey/console',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: gw.origin() },
-    body: new URLSearchParams({ code }).toString(),
-  });
-  expect(redeemed.status).toBe(303);
-  return String(redeemed.headers['set-cookie']).split(';')[0] as string;
-}
 
 describe('one error table over HTTP', () => {
   it('an unexpected failure is 500 INTERNAL_ERROR and tells the client nothing of its cause', async () => {
@@ -88,7 +76,7 @@ describe('one error table over HTTP', () => {
   });
 
   it('an oversized body is one 413 BODY_TOO_LARGE naming the limit: console API, console link and app alike', async () => {
-    const cookie = await openConsole();
+    const cookie = await consoleLinkSession(gw);
     const big = 'x'.repeat(20 * 1024);
     const answers = [
       await gw.request({

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppInput } from '../../../main/common/apps.js';
-import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
 import { createToken } from '../../../main/core/auth/service-accounts.js';
 import { startGlobalViewAs, stopGlobalViewAs } from '../../../main/core/auth/view-as.js';
 import { setIdentn } from '../../../main/core/identn-service.js';
 import { createUser, resetPassword } from '../../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { consoleSession } from '../../helpers/sign-in.js';
+import { consoleLinkSession, consoleSession } from '../../helpers/sign-in.js';
 import { startUpstream, type Upstream } from '../../helpers/upstream.js';
 
 /**
@@ -48,19 +47,6 @@ afterAll(async () => {
   await logins?.close();
   await up?.close();
 });
-
-/** Opens a console session the way a browser does with the link `serve` prints. */
-async function openConsole(g: TestGateway): Promise<string> {
-  const link = new URL(mintConsoleLink(g.core.store, g.port));
-  const redeemed = await g.request({
-    method: 'POST',
-    path: '/.latchkey/console',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: g.origin() },
-    body: new URLSearchParams({ code: link.searchParams.get('code') ?? '' }).toString(),
-  });
-  expect(redeemed.status).toBe(303);
-  return String(redeemed.headers['set-cookie']).split(';')[0] as string;
-}
 
 const navigate = { accept: 'text/html', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Site': 'none' };
 
@@ -143,7 +129,7 @@ describe('the console is told what will work before it offers it', () => {
     g.request({ path, headers: { cookie, Origin: g.origin() } });
 
   it('view-as in a console-link session with logins on is marked refused, with the reason the start gives', async () => {
-    const cookie = await openConsole(logins);
+    const cookie = await consoleLinkSession(logins);
     const config = (await get(logins, '/api/v1/config', cookie)).json<{ data: { viewAsRefused: string | null } }>();
     expect(config.data.viewAsRefused).toMatch(/Admin session/);
     const start = await logins.request({
@@ -157,7 +143,7 @@ describe('the console is told what will work before it offers it', () => {
   });
 
   it('view-as is offered to a console link in impersonation mode and to a signed-in Admin', async () => {
-    const link = await openConsole(impersonating);
+    const link = await consoleLinkSession(impersonating);
     const inImpersonation = (await get(impersonating, '/api/v1/config', link)).json<{
       data: { viewAsRefused: unknown };
     }>();
@@ -186,7 +172,7 @@ describe('the console says which view-as is in force', () => {
     try {
       const store = gw.core.store;
       await createUser(store, { username: 'bob', password: 'bob password' }, 'test');
-      const cookie = await openConsole(gw);
+      const cookie = await consoleLinkSession(gw);
       const viewing = async () =>
         (await gw.request({ path: '/api/v1/config', headers: { cookie, Origin: gw.origin() } })).json<{
           data: { viewingAs: { username: string } | null };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintConsoleLink } from '../../../main/core/auth/console-sessions.js';
+import { consoleLinkSession } from '../../helpers/sign-in.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { FAST, TOOL, toolApp } from './support.js';
 
@@ -8,19 +8,6 @@ afterEach(async () => {
   await gw?.close();
   gw = undefined;
 });
-
-/** Opens a console session the way a browser does with the link `serve` prints. */
-async function openConsole(g: TestGateway): Promise<string> {
-  const code = new URL(mintConsoleLink(g.core.store, g.port)).searchParams.get('code') ?? '';
-  const redeemed = await g.request({
-    method: 'POST',
-    path: '/.latchkey/console',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: g.origin() },
-    body: new URLSearchParams({ code }).toString(),
-  });
-  expect(redeemed.status).toBe(303);
-  return String(redeemed.headers['set-cookie']).split(';')[0] as string;
-}
 
 const call = (g: TestGateway, method: 'GET' | 'POST', path: string, cookie: string, body?: unknown) =>
   g.request({
@@ -33,7 +20,7 @@ const call = (g: TestGateway, method: 'GET' | 'POST', path: string, cookie: stri
 describe('the HTTP console and apps Latchkey runs', () => {
   it('a stolen console session cannot define or change a command (code execution)', async () => {
     gw = await startGateway({ apps: [toolApp('tool')], launcher: FAST });
-    const cookie = await openConsole(gw);
+    const cookie = await consoleLinkSession(gw);
     const add = await call(gw, 'POST', '/api/v1/apps', cookie, {
       slug: 'evil',
       run: { command: '/bin/sh', args: ['-c', 'id'] },
@@ -58,7 +45,7 @@ describe('the HTTP console and apps Latchkey runs', () => {
 
   it('a stolen console session cannot point an app at the Docker socket (unix: upstream)', async () => {
     gw = await startGateway({ launcher: FAST });
-    const cookie = await openConsole(gw);
+    const cookie = await consoleLinkSession(gw);
     for (const upstream of ['unix:/var/run/docker.sock', 'UNIX:/var/run/docker.sock', ' unix:/run/docker.sock']) {
       const res = await call(gw, 'POST', '/api/v1/apps', cookie, { slug: 'docker', upstream });
       expect(res.status, upstream).toBeGreaterThanOrEqual(400);
@@ -72,7 +59,7 @@ describe('the HTTP console and apps Latchkey runs', () => {
       apps: [toolApp('envy', { env: { GF_SECURITY_ADMIN_PASSWORD: 'hunter2' } })],
       launcher: FAST,
     });
-    const cookie = await openConsole(gw);
+    const cookie = await consoleLinkSession(gw);
     const list = await call(gw, 'GET', '/api/v1/apps', cookie);
     expect(list.body).not.toContain('hunter2');
     expect(list.json<{ data: { run: { env: Record<string, string> } }[] }>().data[0]?.run.env).toEqual({
@@ -85,7 +72,7 @@ describe('the HTTP console and apps Latchkey runs', () => {
 
   it('may start, stop and restart an app and read its logs', async () => {
     gw = await startGateway({ apps: [toolApp('tool', { start: 'manual' })], launcher: FAST });
-    const cookie = await openConsole(gw);
+    const cookie = await consoleLinkSession(gw);
     const started = await call(gw, 'POST', '/api/v1/apps/start', cookie, { slug: 'tool' });
     expect(started.status).toBe(200);
     expect(started.json<{ data: { state: string } }>().data.state).toBe('running');
