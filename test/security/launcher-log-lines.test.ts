@@ -5,8 +5,7 @@
  * all on a public path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../../main/core/auth/service-accounts.js';
-import { createUser } from '../../main/core/users-service.js';
+import { readOnlyAndAdminTokens } from './support.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { FAST, toolApp } from '../core/launcher/support.js';
 
@@ -36,10 +35,7 @@ beforeAll(async () => {
     launcher: { ...FAST, backoff: { ...FAST.backoff, initialMs: 60_000 } },
     env: { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1', LATCHKEY_IDENTN_APIKEY_ENABLED: 'true' },
   });
-  const store = gw.core.store;
-  await createUser(store, { username: 'rita', password: 'rita password' }, 'test');
-  readOnly = createToken(store, { username: 'rita', lifetimeMs: 3_600_000 }, 'test').token;
-  admin = createToken(store, { username: 'admin', lifetimeMs: 3_600_000 }, 'test').token;
+  ({ readOnly, admin } = await readOnlyAndAdminTokens(gw));
 });
 afterAll(async () => {
   await gw?.close();

@@ -4,6 +4,8 @@
  */
 import { connect } from 'node:net';
 import { expect } from 'vitest';
+import { createToken } from '../../main/core/auth/service-accounts.js';
+import { createUser } from '../../main/core/users-service.js';
 import { sendRequest, type Response, type TestGateway } from '../helpers/gateway.js';
 import type { SeenRequest, Upstream } from '../helpers/upstream.js';
 
@@ -109,3 +111,13 @@ export function statusesOf(raw: string): number[] {
 }
 
 export { sendRequest };
+
+/** A ReadOnly user `rita` and tokens for her and the built-in Admin: one non-Admin, one Admin caller. */
+export async function readOnlyAndAdminTokens(gw: TestGateway): Promise<{ readOnly: string; admin: string }> {
+  const store = gw.core.store;
+  await createUser(store, { username: 'rita', password: 'rita password' }, 'test');
+  return {
+    readOnly: createToken(store, { username: 'rita', lifetimeMs: 3_600_000 }, 'test').token,
+    admin: createToken(store, { username: 'admin', lifetimeMs: 3_600_000 }, 'test').token,
+  };
+}

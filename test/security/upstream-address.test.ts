@@ -6,10 +6,8 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../../main/core/auth/service-accounts.js';
-import { createUser } from '../../main/core/users-service.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { rawExchange } from './support.js';
+import { rawExchange, readOnlyAndAdminTokens } from './support.js';
 
 /** A loopback port nothing listens on: taken, then freed. */
 async function deadPort(): Promise<number> {
@@ -31,10 +29,7 @@ beforeAll(async () => {
     apps: [{ slug: 'dead', name: 'Dead Tool', upstream: `http://${dead}`, publicPaths: ['/public'] }],
     env: { LATCHKEY_AUTH_INTERNAL_ADMIN_PASSWORD: 'admin password 1', LATCHKEY_IDENTN_APIKEY_ENABLED: 'true' },
   });
-  const store = gw.core.store;
-  await createUser(store, { username: 'rita', password: 'rita password' }, 'test');
-  readOnly = createToken(store, { username: 'rita', lifetimeMs: 3_600_000 }, 'test').token;
-  admin = createToken(store, { username: 'admin', lifetimeMs: 3_600_000 }, 'test').token;
+  ({ readOnly, admin } = await readOnlyAndAdminTokens(gw));
 });
 afterAll(async () => {
   await gw?.close();
