@@ -45,7 +45,7 @@ export function registerTokens(program: Command): void {
   token
     .command('revoke')
     .description('revoke a token; it stops working on the next request')
-    .argument('<id>', 'the token id from token list')
+    .argument('<id>', 'the token id from token list (an older id starting with - goes after --)')
     .action(async (id: string, o: CommonOptions) => {
       await withApi(o, async (call) => {
         await call('tokens.revoke', { id });

@@ -27,6 +27,17 @@ function viewOf(row: TokenRow): TokenView {
  * Creates a service-account token for a user. The raw token is returned once, here;
  * only its lookup id and a hash are stored, hashed before the transaction.
  */
+/**
+ * A token id starts with a letter or digit: one starting with `-` would read as an option
+ * to `latchkey token revoke <id>` (1 id in 64 of plain base64url).
+ */
+function newTokenId(): string {
+  for (;;) {
+    const id = randomBytes(12).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
+
 export function createToken(
   store: Store,
   input: { username: string; lifetimeMs: number | null; description?: string | undefined },
@@ -34,7 +45,7 @@ export function createToken(
 ): { token: string; view: TokenView } {
   const description = (input.description ?? '').trim();
   if (description.length > 200) throw new LatchkeyError('BAD_ARGUMENT', 'description must be at most 200 characters');
-  const id = randomBytes(12).toString('base64url');
+  const id = newTokenId();
   const secret = randomBytes(32).toString('base64url');
   const secretHash = hashSecret(secret).toString('hex');
   writeTransaction(store.db, () => {
